@@ -1,0 +1,12 @@
+//! # sluice
+//!
+//! The shared runtime every sluice connector links: today the HTTP problem vocabulary
+//! ([`problem`]) and the [`connector!`] macro that compiles a connector spec into Rust. The
+//! proxy server, sanitizer, pseudonymizer, async jobs and side outputs land here next, one module
+//! per step of a request's life (`router`, `policy`, `upstream`, `sanitize`, `pseudonym`, `jobs`,
+//! `callback`, `outputs`, `auth`, `config`).
+#![forbid(unsafe_code)]
+
+pub mod problem;
+
+pub use sluice_macros::connector;

@@ -1,0 +1,163 @@
+//! RFC 9457 problem details: the one place every HTTP error sluice returns is defined, each with
+//! a stable `type` a client can branch on.
+//!
+//! The `type` URIs are relative references under `/_sluice/problems/`, so they resolve against
+//! the proxy that sent them.
+
+use serde::Serialize;
+
+/// The media type of a problem body.
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// Every cause of an error response, each with its status and stable `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemType {
+    /// The request matches no endpoint of the rules.
+    BlockedByRules,
+    /// The endpoint exists but does not allow this HTTP method.
+    MethodNotAllowed,
+    /// A query parameter is not in the endpoint's `allowedQueryParams`.
+    QueryParamNotAllowed,
+    /// A path or query parameter fails its schema.
+    InvalidParameter,
+    /// A `p~` token in the request does not decrypt.
+    InvalidToken,
+    /// No or a bad caller credential.
+    Unauthorized,
+    /// The upstream could not be reached.
+    UpstreamUnreachable,
+    /// The upstream did not answer in time.
+    UpstreamTimeout,
+    /// Something failed inside the proxy.
+    Internal,
+}
+
+impl ProblemType {
+    /// The slug the `type` URI ends with.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::BlockedByRules => "blocked-by-rules",
+            Self::MethodNotAllowed => "method-not-allowed",
+            Self::QueryParamNotAllowed => "query-param-not-allowed",
+            Self::InvalidParameter => "invalid-parameter",
+            Self::InvalidToken => "invalid-token",
+            Self::Unauthorized => "unauthorized",
+            Self::UpstreamUnreachable => "upstream-unreachable",
+            Self::UpstreamTimeout => "upstream-timeout",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status the problem is sent with.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::BlockedByRules
+            | Self::MethodNotAllowed
+            | Self::QueryParamNotAllowed
+            | Self::InvalidParameter => 403,
+            Self::InvalidToken => 400,
+            Self::Unauthorized => 401,
+            Self::UpstreamUnreachable => 502,
+            Self::UpstreamTimeout => 504,
+            Self::Internal => 500,
+        }
+    }
+
+    /// A short, fixed summary of the problem type (RFC 9457 `title`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::BlockedByRules => "Blocked by the connector's rules",
+            Self::MethodNotAllowed => "Method not allowed for this endpoint",
+            Self::QueryParamNotAllowed => "Query parameter not allowed",
+            Self::InvalidParameter => "Invalid parameter value",
+            Self::InvalidToken => "Invalid reversible token",
+            Self::Unauthorized => "Missing or invalid credentials",
+            Self::UpstreamUnreachable => "Upstream unreachable",
+            Self::UpstreamTimeout => "Upstream timed out",
+            Self::Internal => "Internal error",
+        }
+    }
+
+    /// The `type` URI.
+    pub fn uri(self) -> String {
+        format!("/_sluice/problems/{}", self.slug())
+    }
+}
+
+/// A problem details document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    /// The problem type URI.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// The type's fixed summary.
+    pub title: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong with this request and what would be right.
+    pub detail: String,
+    /// The request path the problem is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// The request id, for matching logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl Problem {
+    /// A problem of `kind` with a request-specific `detail`.
+    pub fn new(kind: ProblemType, detail: impl Into<String>) -> Self {
+        Self {
+            type_uri: kind.uri(),
+            title: kind.title(),
+            status: kind.status(),
+            detail: detail.into(),
+            instance: None,
+            request_id: None,
+        }
+    }
+
+    /// The same problem, about the request path `instance`.
+    pub fn at(mut self, instance: impl Into<String>) -> Self {
+        self.instance = Some(instance.into());
+        self
+    }
+
+    /// The JSON body.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a problem serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_serialize_as_rfc9457_members() {
+        let p = Problem::new(ProblemType::QueryParamNotAllowed, "`q` is not allowed here")
+            .at("/orgs/acme/members");
+        let json: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+        assert_eq!(json["type"], "/_sluice/problems/query-param-not-allowed");
+        assert_eq!(json["status"], 403);
+        assert_eq!(json["instance"], "/orgs/acme/members");
+        assert!(json.get("request_id").is_none());
+    }
+
+    #[test]
+    fn every_type_has_a_distinct_slug() {
+        let all = [
+            ProblemType::BlockedByRules,
+            ProblemType::MethodNotAllowed,
+            ProblemType::QueryParamNotAllowed,
+            ProblemType::InvalidParameter,
+            ProblemType::InvalidToken,
+            ProblemType::Unauthorized,
+            ProblemType::UpstreamUnreachable,
+            ProblemType::UpstreamTimeout,
+            ProblemType::Internal,
+        ];
+        let slugs: std::collections::HashSet<_> = all.iter().map(|t| t.slug()).collect();
+        assert_eq!(slugs.len(), all.len());
+    }
+}

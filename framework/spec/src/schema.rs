@@ -1,0 +1,43 @@
+//! The JSON Schemas of connector specs and rules files, for editors (`yaml-language-server`) and
+//! for `cargo xtask schema`, which writes them to `specs/`.
+
+use schemars::generate::SchemaSettings;
+use serde_json::{Value, json};
+
+use crate::connector::ConnectorSpec;
+use crate::rules::Rules;
+
+/// The JSON Schema of a connector spec, pretty-printed with a trailing newline.
+pub fn connector_schema() -> String {
+    render(SchemaSettings::draft07().into_generator().into_root_schema_for::<ConnectorSpec>())
+}
+
+/// The JSON Schema of a psoxy rules file, pretty-printed with a trailing newline.
+pub fn rules_schema() -> String {
+    let mut schema = SchemaSettings::draft07().into_generator().into_root_schema_for::<Rules>();
+    schema.insert("title".into(), json!("psoxy rules (as sluice reads them)"));
+    render(schema)
+}
+
+fn render(schema: schemars::Schema) -> String {
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+    text.push('\n');
+    text
+}
+
+/// The example shown at the top of the connector schema.
+pub(crate) fn example_spec() -> Value {
+    json!({
+        "name": "github",
+        "description": "GitHub REST API: org members, repos, issues",
+        "target_host": "api.github.com",
+        "source_auth": { "kind": "bearer", "token_env": "GITHUB_TOKEN" },
+        "enable_async_processing": true,
+        "async_output_destination": "file://./var/github/async",
+        "async": { "location": "proxy", "retention": "24h" },
+        "side_outputs": [
+            { "content": "sanitized", "destination": "s3://acme-sluice/github/sanitized/" }
+        ],
+        "rules_file": "rules/github.yaml"
+    })
+}
