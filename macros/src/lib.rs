@@ -13,7 +13,9 @@ use syn::{LitStr, parse_macro_input};
 #[proc_macro]
 pub fn connector(input: TokenStream) -> TokenStream {
     let literal = parse_macro_input!(input as LitStr);
-    let base = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
+    let base = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let path = base.join(literal.value());
     match sluice_spec::load_spec(&path) {
         Ok(spec) => {
@@ -30,7 +32,9 @@ pub fn connector(input: TokenStream) -> TokenStream {
         }
         Err(errors) => {
             let message = format!("invalid connector spec:\n{errors}");
-            syn::Error::new(literal.span(), message).to_compile_error().into()
+            syn::Error::new(literal.span(), message)
+                .to_compile_error()
+                .into()
         }
     }
 }

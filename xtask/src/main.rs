@@ -45,14 +45,23 @@ fn run(cli: Cli) -> Result<()> {
 
 /// The workspace root: xtask lives one level below it.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the workspace").into()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .into()
 }
 
 fn schema(check: bool) -> Result<()> {
     let specs = workspace_root().join("specs");
     let files = [
-        (specs.join("connector.schema.json"), sluice_spec::schema::connector_schema()),
-        (specs.join("rules.schema.json"), sluice_spec::schema::rules_schema()),
+        (
+            specs.join("connector.schema.json"),
+            sluice_spec::schema::connector_schema(),
+        ),
+        (
+            specs.join("rules.schema.json"),
+            sluice_spec::schema::rules_schema(),
+        ),
     ];
     let mut stale = Vec::new();
     for (path, contents) in &files {
@@ -63,7 +72,8 @@ fn schema(check: bool) -> Result<()> {
         if check {
             stale.push(path.display().to_string());
         } else {
-            std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(path, contents)
+                .with_context(|| format!("writing {}", path.display()))?;
             println!("wrote {}", path.display());
         }
     }

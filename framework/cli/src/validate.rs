@@ -76,9 +76,13 @@ fn check(file: PathBuf) -> FileReport {
             endpoints: Some(rules.endpoints.len()),
             errors: Vec::new(),
         },
-        Err(errors) => {
-            FileReport { file, valid: false, kind: None, endpoints: None, errors: errors.into_vec() }
-        }
+        Err(errors) => FileReport {
+            file,
+            valid: false,
+            kind: None,
+            endpoints: None,
+            errors: errors.into_vec(),
+        },
     }
 }
 

@@ -17,7 +17,9 @@ use sluice_spec::LoadedSpec;
 /// Files whose contents the generated code depends on; the macro `include_str!`s them so Cargo
 /// rebuilds when they change.
 pub fn inputs(spec: &LoadedSpec) -> Vec<&std::path::Path> {
-    std::iter::once(spec.path.as_path()).chain(spec.rules_path.as_deref()).collect()
+    std::iter::once(spec.path.as_path())
+        .chain(spec.rules_path.as_deref())
+        .collect()
 }
 
 /// The items generated for a connector.

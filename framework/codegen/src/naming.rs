@@ -60,7 +60,10 @@ fn split_words(text: &str) -> Vec<String> {
 fn capitalize(word: &str) -> String {
     let lower = word.to_ascii_lowercase();
     let mut chars = lower.chars();
-    chars.next().map(|f| f.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+    chars
+        .next()
+        .map(|f| f.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -73,16 +76,28 @@ mod tests {
 
     #[test]
     fn endpoint_names_read_like_the_path() {
-        assert_eq!(type_name("/repos/{owner}/{repo}/issues"), "ReposOwnerRepoIssues");
-        assert_eq!(type_name("/api/conversations.history"), "ApiConversationsHistory");
-        assert_eq!(type_name("/v1.0/users/{userId}/calendarView"), "V10UsersUserIdCalendarView");
+        assert_eq!(
+            type_name("/repos/{owner}/{repo}/issues"),
+            "ReposOwnerRepoIssues"
+        );
+        assert_eq!(
+            type_name("/api/conversations.history"),
+            "ApiConversationsHistory"
+        );
+        assert_eq!(
+            type_name("/v1.0/users/{userId}/calendarView"),
+            "V10UsersUserIdCalendarView"
+        );
         assert_eq!(type_name("/"), "Root");
         assert_eq!(type_name("/2/tweets"), "Path2Tweets");
     }
 
     #[test]
     fn crate_and_binary_names_follow_the_spec_name() {
-        assert_eq!(crate_name("google-calendar"), "sluice-connector-google-calendar");
+        assert_eq!(
+            crate_name("google-calendar"),
+            "sluice-connector-google-calendar"
+        );
         assert_eq!(binary_name("google-calendar"), "google-calendar-proxy");
     }
 }

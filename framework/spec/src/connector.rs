@@ -46,7 +46,11 @@ pub struct ConnectorSpec {
     pub async_output_destination: Option<Located<Destination>>,
 
     /// How async results are handed back, and how long they are kept.
-    #[serde(rename = "async", default, skip_serializing_if = "AsyncSettings::is_default")]
+    #[serde(
+        rename = "async",
+        default,
+        skip_serializing_if = "AsyncSettings::is_default"
+    )]
     #[schemars(example = serde_json::json!({"location": "proxy", "retention": "24h"}))]
     pub async_settings: AsyncSettings,
 
@@ -177,7 +181,10 @@ pub struct AsyncSettings {
 
 impl Default for AsyncSettings {
     fn default() -> Self {
-        Self { location: ResultLocation::default(), retention: default_retention() }
+        Self {
+            location: ResultLocation::default(),
+            retention: default_retention(),
+        }
     }
 }
 

@@ -59,7 +59,11 @@ impl Destination {
         let Some(&(_, kind)) = SCHEMES.iter().find(|(s, _)| s.eq_ignore_ascii_case(scheme)) else {
             return Err(format!(
                 "unsupported destination scheme `{scheme}://` in `{text}`; use one of {}",
-                SCHEMES.iter().map(|(s, _)| format!("{s}://")).collect::<Vec<_>>().join(", ")
+                SCHEMES
+                    .iter()
+                    .map(|(s, _)| format!("{s}://"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         };
         let (bucket, prefix) = match kind {
@@ -80,7 +84,9 @@ impl Destination {
                         "destination `{text}` names no bucket; write {scheme}://BUCKET/prefix/"
                     ));
                 }
-                if let Some(bad) = bucket.chars().find(|c| c.is_whitespace() || "?#\\".contains(*c))
+                if let Some(bad) = bucket
+                    .chars()
+                    .find(|c| c.is_whitespace() || "?#\\".contains(*c))
                 {
                     return Err(format!(
                         "destination `{text}`: bucket name `{bucket}` contains `{bad}`"
@@ -89,7 +95,12 @@ impl Destination {
                 (Some(bucket.to_owned()), prefix.to_owned())
             }
         };
-        Ok(Self { text: text.to_owned(), kind, bucket, prefix })
+        Ok(Self {
+            text: text.to_owned(),
+            kind,
+            bucket,
+            prefix,
+        })
     }
 
     /// The store this destination names.
@@ -160,13 +171,19 @@ mod tests {
             (StoreKind::S3, Some("acme-data"), "github/original/")
         );
         let d = Destination::parse("gs://b").unwrap();
-        assert_eq!((d.kind(), d.bucket(), d.prefix()), (StoreKind::Gcs, Some("b"), ""));
+        assert_eq!(
+            (d.kind(), d.bucket(), d.prefix()),
+            (StoreKind::Gcs, Some("b"), "")
+        );
     }
 
     #[test]
     fn local_destinations_keep_relative_paths() {
         let d = Destination::parse("file://./var/async").unwrap();
-        assert_eq!((d.kind(), d.prefix()), (StoreKind::LocalDirectory, "./var/async"));
+        assert_eq!(
+            (d.kind(), d.prefix()),
+            (StoreKind::LocalDirectory, "./var/async")
+        );
         let d = Destination::parse("file:///srv/sluice").unwrap();
         assert_eq!(d.prefix(), "/srv/sluice");
     }
@@ -175,8 +192,20 @@ mod tests {
     fn errors_name_the_problem_and_the_accepted_forms() {
         let e = Destination::parse("ftp://host/x").unwrap_err();
         assert!(e.contains("`ftp://`") && e.contains("s3://"), "{e}");
-        assert!(Destination::parse("s3:///prefix").unwrap_err().contains("names no bucket"));
-        assert!(Destination::parse("bucket/prefix").unwrap_err().contains("expected a URL"));
-        assert!(Destination::parse("file://").unwrap_err().contains("names no directory"));
+        assert!(
+            Destination::parse("s3:///prefix")
+                .unwrap_err()
+                .contains("names no bucket")
+        );
+        assert!(
+            Destination::parse("bucket/prefix")
+                .unwrap_err()
+                .contains("expected a URL")
+        );
+        assert!(
+            Destination::parse("file://")
+                .unwrap_err()
+                .contains("names no directory")
+        );
     }
 }

@@ -27,7 +27,10 @@ impl Pos {
     /// The position `chars` characters to the right on the same line.
     pub fn shifted(self, chars: usize) -> Self {
         let chars = u32::try_from(chars).unwrap_or(u32::MAX);
-        Self { line: self.line, column: self.column.saturating_add(chars) }
+        Self {
+            line: self.line,
+            column: self.column.saturating_add(chars),
+        }
     }
 }
 
@@ -113,14 +116,24 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `pos` in `file`.
     pub fn new(file: &Path, pos: Option<Pos>, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { file: file.to_path_buf(), pos, code, message: one_line(message.into()) }
+        Self {
+            file: file.to_path_buf(),
+            pos,
+            code,
+            message: one_line(message.into()),
+        }
     }
 }
 
 /// Messages are printed one per line; a multi-line message from a dependency is folded.
 fn one_line(message: String) -> String {
     if message.contains('\n') {
-        message.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+        message
+            .split('\n')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ")
     } else {
         message
     }
@@ -206,7 +219,12 @@ mod tests {
 
     #[test]
     fn multi_line_messages_are_folded_to_one_line() {
-        let d = Diagnostic::new(Path::new("a"), None, ErrorCode::YamlSyntax, "first\n  second\n");
+        let d = Diagnostic::new(
+            Path::new("a"),
+            None,
+            ErrorCode::YamlSyntax,
+            "first\n  second\n",
+        );
         assert_eq!(d.to_string(), "a: first; second");
     }
 

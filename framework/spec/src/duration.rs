@@ -27,9 +27,14 @@ impl SpecDuration {
             )
         })?;
         if value.is_zero() {
-            return Err(format!("invalid duration `{text}`: it must be longer than zero"));
+            return Err(format!(
+                "invalid duration `{text}`: it must be longer than zero"
+            ));
         }
-        Ok(Self { text: trimmed.to_owned(), value })
+        Ok(Self {
+            text: trimmed.to_owned(),
+            value,
+        })
     }
 
     /// The duration.
@@ -83,10 +88,22 @@ mod tests {
 
     #[test]
     fn common_units_parse() {
-        assert_eq!(SpecDuration::parse("30s").unwrap().get(), Duration::from_secs(30));
-        assert_eq!(SpecDuration::parse("24h").unwrap().get(), Duration::from_secs(86_400));
-        assert_eq!(SpecDuration::parse("7d").unwrap().get(), Duration::from_secs(7 * 86_400));
-        assert_eq!(SpecDuration::parse("1h30m").unwrap().get(), Duration::from_secs(5_400));
+        assert_eq!(
+            SpecDuration::parse("30s").unwrap().get(),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            SpecDuration::parse("24h").unwrap().get(),
+            Duration::from_secs(86_400)
+        );
+        assert_eq!(
+            SpecDuration::parse("7d").unwrap().get(),
+            Duration::from_secs(7 * 86_400)
+        );
+        assert_eq!(
+            SpecDuration::parse("1h30m").unwrap().get(),
+            Duration::from_secs(5_400)
+        );
     }
 
     #[test]
@@ -95,6 +112,10 @@ mod tests {
             let err = SpecDuration::parse(bad).unwrap_err();
             assert!(err.contains(&format!("`{bad}`")), "{err}");
         }
-        assert!(SpecDuration::parse("24").unwrap_err().contains("like 30s, 15m, 24h or 7d"));
+        assert!(
+            SpecDuration::parse("24")
+                .unwrap_err()
+                .contains("like 30s, 15m, 24h or 7d")
+        );
     }
 }

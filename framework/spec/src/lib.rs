@@ -34,7 +34,9 @@ pub mod validate;
 
 pub use connector::ConnectorSpec;
 pub use diagnostic::{Diagnostic, Diagnostics, ErrorCode, Pos};
-pub use load::{Document, LoadedSpec, load_document, load_rules, load_spec, parse_rules, parse_spec};
+pub use load::{
+    Document, LoadedSpec, load_document, load_rules, load_spec, parse_rules, parse_spec,
+};
 pub use located::Located;
 pub use rules::{Endpoint, Rules};
 pub use transform::{Encoding, Transform, TransformKind};

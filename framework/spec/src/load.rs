@@ -110,7 +110,11 @@ pub fn load_rules(path: &Path) -> Result<Rules, Diagnostics> {
 pub fn parse_rules(path: &Path, src: &str) -> Result<Rules, Diagnostics> {
     let rules: Rules = parse_yaml(path, src)?;
     let errors = validate::rules(path, &rules);
-    if errors.is_empty() { Ok(rules) } else { Err(Diagnostics::new(errors)) }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(Diagnostics::new(errors))
+    }
 }
 
 /// Loads a file as a connector spec or as a bare rules file, whichever it is.
@@ -132,7 +136,13 @@ pub fn load_document(path: &Path) -> Result<Document, Diagnostics> {
 
 fn read(path: &Path) -> Result<String, Diagnostics> {
     std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::new(path, None, ErrorCode::Io, format!("cannot read the file: {e}")).into()
+        Diagnostic::new(
+            path,
+            None,
+            ErrorCode::Io,
+            format!("cannot read the file: {e}"),
+        )
+        .into()
     })
 }
 
@@ -190,7 +200,10 @@ fn classify(text: &str) -> (ErrorCode, String) {
             .unwrap_or_default();
         return (
             ErrorCode::UnknownField,
-            format!("unknown field `{word}`; {hint}valid fields here: {}", expected.join(", ")),
+            format!(
+                "unknown field `{word}`; {hint}valid fields here: {}",
+                expected.join(", ")
+            ),
         );
     }
     if let Some((word, expected)) = unknown_and_expected(text, "unknown variant `") {
@@ -199,7 +212,10 @@ fn classify(text: &str) -> (ErrorCode, String) {
             .unwrap_or_default();
         return (
             ErrorCode::InvalidValue,
-            format!("invalid value `{word}`; {hint}expected one of: {}", expected.join(", ")),
+            format!(
+                "invalid value `{word}`; {hint}expected one of: {}",
+                expected.join(", ")
+            ),
         );
     }
     if text.starts_with("missing field") {
@@ -253,7 +269,11 @@ fn code_from_name(name: &str) -> ErrorCode {
 /// serde-saphyr places a tagged mapping at its first key; the tag itself stands before it.
 /// Finds the nearest spelling of the tag (`!<name>` or `!name`) before `node`.
 fn tag_position(src: &str, node: Pos, message: &str) -> Option<Pos> {
-    let tag = message.strip_prefix(UNKNOWN_TAG_PREFIX)?.strip_prefix("`!<")?.split_once(">`")?.0;
+    let tag = message
+        .strip_prefix(UNKNOWN_TAG_PREFIX)?
+        .strip_prefix("`!<")?
+        .split_once(">`")?
+        .0;
     let node_offset = byte_offset(src, node)?;
     let before = &src[..node_offset];
     let found = [format!("!<{tag}>"), format!("!{tag}")]
@@ -267,10 +287,16 @@ fn byte_offset(src: &str, pos: Pos) -> Option<usize> {
     let line_start = if pos.line <= 1 {
         0
     } else {
-        src.match_indices('\n').nth(usize::try_from(pos.line).ok()? - 2)?.0 + 1
+        src.match_indices('\n')
+            .nth(usize::try_from(pos.line).ok()? - 2)?
+            .0
+            + 1
     };
     let column = usize::try_from(pos.column.saturating_sub(1)).ok()?;
-    let in_line = src[line_start..].char_indices().nth(column).map_or(src.len() - line_start, |c| c.0);
+    let in_line = src[line_start..]
+        .char_indices()
+        .nth(column)
+        .map_or(src.len() - line_start, |c| c.0);
     Some(line_start + in_line)
 }
 
@@ -279,5 +305,8 @@ fn pos_of_byte(src: &str, offset: usize) -> Pos {
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = src[line_start..offset].chars().count() + 1;
-    Pos::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
+    Pos::new(
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
 }

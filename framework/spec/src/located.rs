@@ -29,7 +29,10 @@ pub struct Span {
 impl Span {
     /// A span starting at `start`, whose text maps to the value character for character.
     pub const fn at(start: Pos) -> Self {
-        Self { start, value_shift: Some(0) }
+        Self {
+            start,
+            value_shift: Some(0),
+        }
     }
 
     /// The position of the value's `chars`-th character, or of the node when the text does not
@@ -54,7 +57,10 @@ pub struct Located<T> {
 impl<T> Located<T> {
     /// A value with no source position (built in code, not loaded).
     pub fn unlocated(value: T) -> Self {
-        Self { value, span: Span::default() }
+        Self {
+            value,
+            span: Span::default(),
+        }
     }
 
     /// The position of the value in its file.
@@ -64,7 +70,10 @@ impl<T> Located<T> {
 
     /// Applies `f` to the value, keeping the span.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Located<U> {
-        Located { value: f(self.value), span: self.span }
+        Located {
+            value: f(self.value),
+            span: self.span,
+        }
     }
 }
 
@@ -122,7 +131,10 @@ impl<T: Serialize> Serialize for Located<T> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let spanned = serde_saphyr::Spanned::<T>::deserialize(d)?;
-        Ok(Self { value: spanned.value, span: span_of(&spanned.referenced, None) })
+        Ok(Self {
+            value: spanned.value,
+            span: span_of(&spanned.referenced, None),
+        })
     }
 }
 
@@ -164,7 +176,10 @@ pub(crate) fn deserialize_located_str<'de, D: Deserializer<'de>>(
 ) -> Result<Located<String>, D::Error> {
     let spanned = serde_saphyr::Spanned::<String>::deserialize(d)?;
     let chars = spanned.value.chars().count();
-    Ok(Located { span: span_of(&spanned.referenced, Some(chars)), value: spanned.value })
+    Ok(Located {
+        span: span_of(&spanned.referenced, Some(chars)),
+        value: spanned.value,
+    })
 }
 
 /// Brackets the position and code in a serde error message; see [`located_error`]. Printable,
@@ -176,7 +191,12 @@ const CLOSE: &str = "@@ ";
 /// than serde-saphyr's (which reports the position it has reached, often the next key).
 /// The loader recognises the marker and reports `message` at `pos` with `code`.
 pub(crate) fn located_error<E: serde::de::Error>(pos: Pos, code: ErrorCode, message: &str) -> E {
-    E::custom(format_args!("{OPEN}{}:{}:{}{CLOSE}{message}", code.as_str(), pos.line, pos.column))
+    E::custom(format_args!(
+        "{OPEN}{}:{}:{}{CLOSE}{message}",
+        code.as_str(),
+        pos.line,
+        pos.column
+    ))
 }
 
 /// Reads back what [`located_error`] wrote: `(code name, pos, message)`.
@@ -201,14 +221,26 @@ mod tests {
             located_error(Pos::new(7, 11), ErrorCode::InvalidRegex, "bad: (unclosed");
         let text = e.to_string();
         let (code, pos, msg) = parse_located_error(&text).unwrap();
-        assert_eq!((code, pos, msg), ("invalid-regex", Pos::new(7, 11), "bad: (unclosed"));
+        assert_eq!(
+            (code, pos, msg),
+            ("invalid-regex", Pos::new(7, 11), "bad: (unclosed")
+        );
     }
 
     #[test]
     fn char_positions_inside_quoted_and_plain_scalars() {
-        let plain = Span { start: Pos::new(3, 10), value_shift: Some(0) };
-        let quoted = Span { start: Pos::new(3, 10), value_shift: Some(1) };
-        let escaped = Span { start: Pos::new(3, 10), value_shift: None };
+        let plain = Span {
+            start: Pos::new(3, 10),
+            value_shift: Some(0),
+        };
+        let quoted = Span {
+            start: Pos::new(3, 10),
+            value_shift: Some(1),
+        };
+        let escaped = Span {
+            start: Pos::new(3, 10),
+            value_shift: None,
+        };
         assert_eq!(plain.pos_of_char(4), Pos::new(3, 14));
         assert_eq!(quoted.pos_of_char(4), Pos::new(3, 15));
         assert_eq!(escaped.pos_of_char(4), Pos::new(3, 10));
@@ -216,8 +248,14 @@ mod tests {
 
     #[test]
     fn located_values_compare_by_value_only() {
-        let a = Located { value: 1, span: Span::at(Pos::new(1, 1)) };
-        let b = Located { value: 1, span: Span::at(Pos::new(9, 9)) };
+        let a = Located {
+            value: 1,
+            span: Span::at(Pos::new(1, 1)),
+        };
+        let b = Located {
+            value: 1,
+            span: Span::at(Pos::new(9, 9)),
+        };
         assert_eq!(a, b);
     }
 }

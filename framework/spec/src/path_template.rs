@@ -48,7 +48,13 @@ impl PathTemplate {
                     '{' => {
                         let close = raw[i..].find('}').map(|j| i + j);
                         let Some(close) = close else {
-                            return err(offset + i, format!("`{{` at offset {} is never closed; write `{{name}}`", offset + i));
+                            return err(
+                                offset + i,
+                                format!(
+                                    "`{{` at offset {} is never closed; write `{{name}}`",
+                                    offset + i
+                                ),
+                            );
                         };
                         let name = &raw[i + 1..close];
                         let valid = !name.is_empty()
@@ -56,11 +62,16 @@ impl PathTemplate {
                         if !valid {
                             return err(
                                 offset + i,
-                                format!("invalid parameter name `{{{name}}}`: use letters, digits and `_`"),
+                                format!(
+                                    "invalid parameter name `{{{name}}}`: use letters, digits and `_`"
+                                ),
                             );
                         }
                         if names.iter().any(|n| n == name) {
-                            return err(offset + i, format!("parameter `{{{name}}}` appears twice"));
+                            return err(
+                                offset + i,
+                                format!("parameter `{{{name}}}` appears twice"),
+                            );
                         }
                         if !literal.is_empty() {
                             pieces.push(Piece::Literal(std::mem::take(&mut literal)));
@@ -68,7 +79,9 @@ impl PathTemplate {
                         if matches!(pieces.last(), Some(Piece::Param(_))) {
                             return err(
                                 offset + i,
-                                format!("parameter `{{{name}}}` directly follows another; separate them with text"),
+                                format!(
+                                    "parameter `{{{name}}}` directly follows another; separate them with text"
+                                ),
                             );
                         }
                         names.push(name.to_owned());
@@ -122,15 +135,21 @@ impl PathTemplate {
     /// Whether every path `other` matches is also matched by `self`.
     pub fn covers(&self, other: &PathTemplate) -> bool {
         self.segments.len() == other.segments.len()
-            && self.segments.iter().zip(&other.segments).all(|(mine, theirs)| match mine.as_slice() {
-                [Piece::Param(_)] => !theirs.is_empty(),
-                _ => mine.len() == theirs.len()
-                    && mine.iter().zip(theirs).all(|(a, b)| match (a, b) {
-                        (Piece::Literal(a), Piece::Literal(b)) => a == b,
-                        (Piece::Param(_), Piece::Param(_)) => true,
-                        _ => false,
-                    }),
-            })
+            && self
+                .segments
+                .iter()
+                .zip(&other.segments)
+                .all(|(mine, theirs)| match mine.as_slice() {
+                    [Piece::Param(_)] => !theirs.is_empty(),
+                    _ => {
+                        mine.len() == theirs.len()
+                            && mine.iter().zip(theirs).all(|(a, b)| match (a, b) {
+                                (Piece::Literal(a), Piece::Literal(b)) => a == b,
+                                (Piece::Param(_), Piece::Param(_)) => true,
+                                _ => false,
+                            })
+                    }
+                })
     }
 
     /// Matches a request path (already split from its query), returning the parameter values.
@@ -197,7 +216,10 @@ mod tests {
     #[test]
     fn templates_match_segment_by_segment() {
         let t = PathTemplate::parse("/repos/{owner}/{repo}/issues").unwrap();
-        assert_eq!(t.matches("/repos/acme/web/issues"), Some(vec![("owner", "acme"), ("repo", "web")]));
+        assert_eq!(
+            t.matches("/repos/acme/web/issues"),
+            Some(vec![("owner", "acme"), ("repo", "web")])
+        );
         assert_eq!(t.matches("/repos/acme/issues"), None);
         assert_eq!(t.matches("/repos/acme/web/issues/1"), None);
         assert_eq!(t.matches("/repos//web/issues"), None);
@@ -206,7 +228,10 @@ mod tests {
     #[test]
     fn parameters_may_share_a_segment_with_text() {
         let t = PathTemplate::parse("/files/{name}.json").unwrap();
-        assert_eq!(t.matches("/files/report.v2.json"), Some(vec![("name", "report.v2")]));
+        assert_eq!(
+            t.matches("/files/report.v2.json"),
+            Some(vec![("name", "report.v2")])
+        );
         assert_eq!(t.matches("/files/.json"), None);
     }
 
@@ -226,6 +251,11 @@ mod tests {
         let e = PathTemplate::parse("/a/{x}/{x}").unwrap_err();
         assert!(e.message.contains("appears twice"), "{}", e.message);
         assert_eq!(PathTemplate::parse("orgs").unwrap_err().offset, 0);
-        assert!(PathTemplate::parse("/a/{x}{y}").unwrap_err().message.contains("directly follows"));
+        assert!(
+            PathTemplate::parse("/a/{x}{y}")
+                .unwrap_err()
+                .message
+                .contains("directly follows")
+        );
     }
 }

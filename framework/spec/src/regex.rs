@@ -24,7 +24,9 @@ impl SpecRegex {
     /// Compiles `pattern`. The error says what is wrong and, for Java-only syntax, that sluice's
     /// engine does not support it.
     pub fn new(pattern: &str) -> Result<Self, String> {
-        regex::Regex::new(pattern).map(|regex| Self { regex }).map_err(|e| explain(pattern, &e))
+        regex::Regex::new(pattern)
+            .map(|regex| Self { regex })
+            .map_err(|e| explain(pattern, &e))
     }
 
     /// The compiled expression.
@@ -45,7 +47,9 @@ impl SpecRegex {
 
 fn explain(pattern: &str, e: &regex::Error) -> String {
     let detail = e.to_string();
-    let unsupported = ["look-around", "backreferences"].iter().any(|w| detail.contains(w));
+    let unsupported = ["look-around", "backreferences"]
+        .iter()
+        .any(|w| detail.contains(w));
     // The engine's message is a caret diagram; its `error:` line says what is wrong.
     let detail = detail
         .lines()
@@ -97,7 +101,8 @@ impl Serialize for SpecRegex {
 impl<'de> Deserialize<'de> for SpecRegex {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = deserialize_located_str(d)?;
-        Self::new(&text.value).map_err(|msg| located_error(text.pos(), ErrorCode::InvalidRegex, &msg))
+        Self::new(&text.value)
+            .map_err(|msg| located_error(text.pos(), ErrorCode::InvalidRegex, &msg))
     }
 }
 
@@ -128,7 +133,10 @@ mod tests {
     #[test]
     fn errors_name_the_pattern_and_the_cause() {
         let e = SpecRegex::new("a(b").unwrap_err();
-        assert!(e.starts_with("regex `a(b` does not compile:") && e.contains("unclosed"), "{e}");
+        assert!(
+            e.starts_with("regex `a(b` does not compile:") && e.contains("unclosed"),
+            "{e}"
+        );
         let e = SpecRegex::new("foo(?=bar)").unwrap_err();
         assert!(e.contains("does not support"), "{e}");
     }

@@ -72,7 +72,11 @@ pub struct ResponseSchema {
     pub required: Option<Vec<String>>,
 
     /// Accepted and ignored, as in psoxy: filtering always drops unnamed properties.
-    #[serde(rename = "additionalProperties", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "additionalProperties",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(example = false)]
     pub additional_properties: Option<serde_json::Value>,
 

@@ -9,12 +9,18 @@ use crate::rules::Rules;
 
 /// The JSON Schema of a connector spec, pretty-printed with a trailing newline.
 pub fn connector_schema() -> String {
-    render(SchemaSettings::draft07().into_generator().into_root_schema_for::<ConnectorSpec>())
+    render(
+        SchemaSettings::draft07()
+            .into_generator()
+            .into_root_schema_for::<ConnectorSpec>(),
+    )
 }
 
 /// The JSON Schema of a psoxy rules file, pretty-printed with a trailing newline.
 pub fn rules_schema() -> String {
-    let mut schema = SchemaSettings::draft07().into_generator().into_root_schema_for::<Rules>();
+    let mut schema = SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<Rules>();
     schema.insert("title".into(), json!("psoxy rules (as sluice reads them)"));
     render(schema)
 }

@@ -1,7 +1,10 @@
 //! "Did you mean …?": the nearest valid name to a misspelt one.
 
 /// The candidate closest to `word`, if any is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = word.to_lowercase();
     // Edits (with transpositions) catch short typos like `GTE`; Jaro-Winkler catches long names
     // with a dropped or added tail, like `pathTemplat`.
@@ -26,8 +29,14 @@ mod tests {
     fn close_typos_are_suggested_and_strangers_are_not() {
         let fields = ["pathTemplate", "pathRegex", "allowedMethods", "transforms"];
         assert_eq!(did_you_mean("pathTemplat", fields), Some("pathTemplate"));
-        assert_eq!(did_you_mean("allowedmethods", fields), Some("allowedMethods"));
-        assert_eq!(did_you_mean("redcat", ["redact", "pseudonymize"]), Some("redact"));
+        assert_eq!(
+            did_you_mean("allowedmethods", fields),
+            Some("allowedMethods")
+        );
+        assert_eq!(
+            did_you_mean("redcat", ["redact", "pseudonymize"]),
+            Some("redact")
+        );
         assert_eq!(did_you_mean("GTE", ["GET", "HEAD", "POST"]), Some("GET"));
         assert_eq!(did_you_mean("zzz", fields), None);
         assert_eq!(did_you_mean("x", ["y", "id"]), None);

@@ -91,9 +91,12 @@ impl TransformKind {
             Self::RedactRegexMatches => &["redactions"],
             Self::RedactExceptPhrases => &["allowedPhrases"],
             Self::RedactExceptSubstringsMatchingRegexes => &["exceptions"],
-            Self::Pseudonymize => {
-                &["encoding", "includeOriginal", "includeReversible", "onlyIfRegex"]
-            }
+            Self::Pseudonymize => &[
+                "encoding",
+                "includeOriginal",
+                "includeReversible",
+                "onlyIfRegex",
+            ],
             Self::PseudonymizeEmailHeader => &["encoding"],
             Self::PseudonymizeRegexMatches => &["regex", "includeReversible"],
             Self::FilterTokenByRegex => &["delimiter", "filters"],
@@ -104,7 +107,11 @@ impl TransformKind {
 
     /// The valid tags, for error messages: `!<redact>, !<pseudonymize>, …`.
     pub fn valid_tags() -> String {
-        Self::ALL.iter().map(|k| format!("!<{}>", k.name())).collect::<Vec<_>>().join(", ")
+        Self::ALL
+            .iter()
+            .map(|k| format!("!<{}>", k.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -310,7 +317,11 @@ struct WrittenTransform {
     #[schemars(example = true)]
     include_original: Option<Located<bool>>,
     /// pseudonymize, pseudonymizeRegexMatches: add a reversible `p~` form.
-    #[serde(default, alias = "includeEncrypted", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "includeEncrypted",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(example = true)]
     include_reversible: Option<Located<bool>>,
     /// pseudonymize: only values matching this regex are pseudonymized.
@@ -385,19 +396,33 @@ impl WrittenTransform {
             }
         };
         note("encoding", self.encoding.as_ref().map(Located::pos));
-        note("includeOriginal", self.include_original.as_ref().map(Located::pos));
-        note("includeReversible", self.include_reversible.as_ref().map(Located::pos));
+        note(
+            "includeOriginal",
+            self.include_original.as_ref().map(Located::pos),
+        );
+        note(
+            "includeReversible",
+            self.include_reversible.as_ref().map(Located::pos),
+        );
         note("onlyIfRegex", self.only_if_regex.as_ref().map(Located::pos));
         note("regex", self.regex.as_ref().map(Located::pos));
         note("redactions", self.redactions.as_ref().map(Located::pos));
-        note("allowedPhrases", self.allowed_phrases.as_ref().map(Located::pos));
+        note(
+            "allowedPhrases",
+            self.allowed_phrases.as_ref().map(Located::pos),
+        );
         note("exceptions", self.exceptions.as_ref().map(Located::pos));
         note("delimiter", self.delimiter.as_ref().map(Located::pos));
         note("filters", self.filters.as_ref().map(Located::pos));
-        note("isJsonEscaped", self.is_json_escaped.as_ref().map(Located::pos));
+        note(
+            "isJsonEscaped",
+            self.is_json_escaped.as_ref().map(Located::pos),
+        );
         note(
             "jsonPathToProcessWhenEscaped",
-            self.json_path_to_process_when_escaped.as_ref().map(Located::pos),
+            self.json_path_to_process_when_escaped
+                .as_ref()
+                .map(Located::pos),
         );
         note("keywords", self.keywords.as_ref().map(Located::pos));
         present
@@ -416,9 +441,10 @@ impl WrittenTransform {
             TransformKind::Redact => Transform::Redact { selection },
             TransformKind::HashIp => Transform::HashIp { selection },
             TransformKind::EncryptIp => Transform::EncryptIp { selection },
-            TransformKind::RedactRegexMatches => {
-                Transform::RedactRegexMatches { selection, redactions: list(self.redactions) }
-            }
+            TransformKind::RedactRegexMatches => Transform::RedactRegexMatches {
+                selection,
+                redactions: list(self.redactions),
+            },
             TransformKind::RedactExceptPhrases => Transform::RedactExceptPhrases {
                 selection,
                 allowed_phrases: self.allowed_phrases.map(|l| l.value).unwrap_or_default(),
@@ -436,9 +462,10 @@ impl WrittenTransform {
                 include_reversible: flag(self.include_reversible),
                 only_if_regex: self.only_if_regex.map(|r| r.value),
             },
-            TransformKind::PseudonymizeEmailHeader => {
-                Transform::PseudonymizeEmailHeader { selection, encoding }
-            }
+            TransformKind::PseudonymizeEmailHeader => Transform::PseudonymizeEmailHeader {
+                selection,
+                encoding,
+            },
             TransformKind::PseudonymizeRegexMatches => Transform::PseudonymizeRegexMatches {
                 selection,
                 regex: self.regex.expect("checked before conversion").value,
@@ -446,12 +473,16 @@ impl WrittenTransform {
             },
             TransformKind::FilterTokenByRegex => Transform::FilterTokenByRegex {
                 selection,
-                delimiter: self.delimiter.map(|d| d.value).unwrap_or_else(default_delimiter),
+                delimiter: self
+                    .delimiter
+                    .map(|d| d.value)
+                    .unwrap_or_else(default_delimiter),
                 filters: list(self.filters),
             },
-            TransformKind::Tokenize => {
-                Transform::Tokenize { selection, regex: self.regex.map(|r| r.value) }
-            }
+            TransformKind::Tokenize => Transform::Tokenize {
+                selection,
+                regex: self.regex.map(|r| r.value),
+            },
             TransformKind::TextDigest => Transform::TextDigest {
                 selection,
                 is_json_escaped: flag(self.is_json_escaped),
@@ -477,7 +508,10 @@ impl<'de> Deserialize<'de> for Transform {
         let serde_saphyr::Tagged(written, tag) = node.value;
 
         let tag_name = tag.as_deref().map(|t| {
-            let t = t.strip_prefix("!<").and_then(|t| t.strip_suffix('>')).unwrap_or(t);
+            let t = t
+                .strip_prefix("!<")
+                .and_then(|t| t.strip_suffix('>'))
+                .unwrap_or(t);
             t.trim_start_matches('!')
         });
         let kind = match (tag_name, &written.method) {
@@ -550,9 +584,7 @@ impl<'de> Deserialize<'de> for Transform {
                 return Err(located_error(
                     pos,
                     ErrorCode::UnknownField,
-                    &format!(
-                        "`{option}` is not an option of `!<{kind}>`, which takes: {takes}"
-                    ),
+                    &format!("`{option}` is not an option of `!<{kind}>`, which takes: {takes}"),
                 ));
             }
         }
@@ -564,7 +596,10 @@ impl<'de> Deserialize<'de> for Transform {
                  pseudonymized",
             ));
         }
-        if written.json_paths.as_ref().is_none_or(|p| p.value.is_empty())
+        if written
+            .json_paths
+            .as_ref()
+            .is_none_or(|p| p.value.is_empty())
             && written.fields.as_ref().is_none_or(|f| f.value.is_empty())
         {
             return Err(located_error(
@@ -575,7 +610,12 @@ impl<'de> Deserialize<'de> for Transform {
         }
         if let Some(original) = &written.include_original
             && original.value
-            && written.encoding.as_ref().map(|e| e.value).unwrap_or_default() != Encoding::Json
+            && written
+                .encoding
+                .as_ref()
+                .map(|e| e.value)
+                .unwrap_or_default()
+                != Encoding::Json
         {
             return Err(located_error(
                 original.pos(),
@@ -607,14 +647,20 @@ impl Serialize for Transform {
             Self::RedactRegexMatches { redactions, .. } => {
                 map.serialize_entry("redactions", redactions)?;
             }
-            Self::RedactExceptPhrases { allowed_phrases, .. } => {
+            Self::RedactExceptPhrases {
+                allowed_phrases, ..
+            } => {
                 map.serialize_entry("allowedPhrases", allowed_phrases)?;
             }
             Self::RedactExceptSubstringsMatchingRegexes { exceptions, .. } => {
                 map.serialize_entry("exceptions", exceptions)?;
             }
             Self::Pseudonymize {
-                encoding, include_original, include_reversible, only_if_regex, ..
+                encoding,
+                include_original,
+                include_reversible,
+                only_if_regex,
+                ..
             } => {
                 if *encoding != Encoding::default() {
                     map.serialize_entry("encoding", encoding)?;
@@ -634,13 +680,19 @@ impl Serialize for Transform {
                     map.serialize_entry("encoding", encoding)?;
                 }
             }
-            Self::PseudonymizeRegexMatches { regex, include_reversible, .. } => {
+            Self::PseudonymizeRegexMatches {
+                regex,
+                include_reversible,
+                ..
+            } => {
                 map.serialize_entry("regex", regex)?;
                 if *include_reversible {
                     map.serialize_entry("includeReversible", &true)?;
                 }
             }
-            Self::FilterTokenByRegex { delimiter, filters, .. } => {
+            Self::FilterTokenByRegex {
+                delimiter, filters, ..
+            } => {
                 if *delimiter != default_delimiter() {
                     map.serialize_entry("delimiter", delimiter)?;
                 }
@@ -652,7 +704,10 @@ impl Serialize for Transform {
                 }
             }
             Self::TextDigest {
-                is_json_escaped, json_path_to_process_when_escaped, keywords, ..
+                is_json_escaped,
+                json_path_to_process_when_escaped,
+                keywords,
+                ..
             } => {
                 if *is_json_escaped {
                     map.serialize_entry("isJsonEscaped", &true)?;

@@ -18,12 +18,16 @@ const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OP
 /// Checks a connector spec's own settings (its rules are checked by [`rules`]).
 pub fn connector(file: &Path, spec: &ConnectorSpec) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut error = |pos: Pos, code, msg: String| out.push(Diagnostic::new(file, Some(pos), code, msg));
+    let mut error =
+        |pos: Pos, code, msg: String| out.push(Diagnostic::new(file, Some(pos), code, msg));
 
     let name = &spec.name;
     let name_ok = !name.is_empty()
         && name.split('-').all(|part| {
-            !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         });
     if !name_ok {
         error(
@@ -39,7 +43,11 @@ pub fn connector(file: &Path, spec: &ConnectorSpec) -> Vec<Diagnostic> {
 
     let host = &spec.target_host;
     if let Some(problem) = host_problem(&host.value) {
-        error(host.pos(), ErrorCode::InvalidValue, format!("invalid target_host `{}`: {problem}", host.value));
+        error(
+            host.pos(),
+            ErrorCode::InvalidValue,
+            format!("invalid target_host `{}`: {problem}", host.value),
+        );
     }
 
     match (&spec.rules, &spec.rules_file) {
@@ -57,20 +65,20 @@ pub fn connector(file: &Path, spec: &ConnectorSpec) -> Vec<Diagnostic> {
         _ => {}
     }
 
-    if spec.enable_async_processing && spec.async_settings.location == ResultLocation::Presigned {
-        if let Some(dest) = &spec.async_output_destination {
-            if matches!(dest.kind(), StoreKind::LocalDirectory | StoreKind::Memory) {
-                error(
-                    dest.pos(),
-                    ErrorCode::InvalidDestination,
-                    format!(
-                        "`async.location: presigned` needs a store that can sign URLs (s3://, \
-                         gs://, az://); `{}` cannot",
-                        dest.value
-                    ),
-                );
-            }
-        }
+    if spec.enable_async_processing
+        && spec.async_settings.location == ResultLocation::Presigned
+        && let Some(dest) = &spec.async_output_destination
+        && matches!(dest.kind(), StoreKind::LocalDirectory | StoreKind::Memory)
+    {
+        error(
+            dest.pos(),
+            ErrorCode::InvalidDestination,
+            format!(
+                "`async.location: presigned` needs a store that can sign URLs (s3://, gs://, \
+                 az://); `{}` cannot",
+                dest.value
+            ),
+        );
     }
     out
 }
@@ -85,13 +93,15 @@ fn host_problem(host: &str) -> Option<&'static str> {
     if host.contains('/') || host.contains('?') {
         return Some("write the host only, without a path or query");
     }
-    let (name, port) = host.rsplit_once(':').map_or((host, None), |(h, p)| (h, Some(p)));
+    let (name, port) = host
+        .rsplit_once(':')
+        .map_or((host, None), |(h, p)| (h, Some(p)));
     if port.is_some_and(|p| p.parse::<u16>().is_err()) {
         return Some("the port after `:` must be a number from 0 to 65535");
     }
-    let valid = name
-        .split('.')
-        .all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    let valid = name.split('.').all(|label| {
+        !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
     (!valid).then_some("a host name is dot-separated labels of letters, digits and `-`")
 }
 
@@ -113,11 +123,21 @@ pub fn rules(file: &Path, rules: &Rules) -> Vec<Diagnostic> {
         check_methods(file, endpoint, &mut out);
         check_query_params(file, endpoint, &mut out);
         if let Some(schema) = &endpoint.response_schema {
-            let defs = Definitions { rules: &rules.definitions, schema: schema.definitions.as_ref() };
+            let defs = Definitions {
+                rules: &rules.definitions,
+                schema: schema.definitions.as_ref(),
+            };
             check_refs(file, endpoint_pos(endpoint), &defs, schema, &mut out);
         }
-        let Some((template, pos)) = template else { continue };
-        check_path_params(file, endpoint, template.params().map(str::to_owned).collect(), &mut out);
+        let Some((template, pos)) = template else {
+            continue;
+        };
+        check_path_params(
+            file,
+            endpoint,
+            template.params().map(str::to_owned).collect(),
+            &mut out,
+        );
         let methods = methods_of(endpoint);
         for (earlier, earlier_methods, earlier_pos) in &seen {
             if !methods_overlap(earlier_methods.as_deref(), methods.as_deref()) {
@@ -215,7 +235,12 @@ fn endpoint_pos(endpoint: &Endpoint) -> Pos {
         .unwrap_or_default()
 }
 
-fn check_path_params(file: &Path, endpoint: &Endpoint, params: Vec<String>, out: &mut Vec<Diagnostic>) {
+fn check_path_params(
+    file: &Path,
+    endpoint: &Endpoint,
+    params: Vec<String>,
+    out: &mut Vec<Diagnostic>,
+) {
     for name in endpoint.path_parameter_schemas.keys() {
         if !params.contains(&name.value) {
             let hint = did_you_mean(&name.value, params.iter().map(String::as_str))
@@ -229,7 +254,11 @@ fn check_path_params(file: &Path, endpoint: &Endpoint, params: Vec<String>, out:
                     "pathParameterSchemas names `{}`, which the path does not have; {hint}path \
                      parameters: {}",
                     name.value,
-                    if params.is_empty() { "none".to_owned() } else { params.join(", ") }
+                    if params.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        params.join(", ")
+                    }
                 ),
             ));
         }
@@ -237,7 +266,9 @@ fn check_path_params(file: &Path, endpoint: &Endpoint, params: Vec<String>, out:
 }
 
 fn check_query_params(file: &Path, endpoint: &Endpoint, out: &mut Vec<Diagnostic>) {
-    let Some(allowed) = &endpoint.allowed_query_params else { return };
+    let Some(allowed) = &endpoint.allowed_query_params else {
+        return;
+    };
     for name in endpoint.query_param_schemas.keys() {
         if !allowed.contains(&name.value) {
             out.push(Diagnostic::new(
@@ -264,14 +295,21 @@ fn check_methods(file: &Path, endpoint: &Endpoint, out: &mut Vec<Diagnostic>) {
                 file,
                 Some(method.pos()),
                 ErrorCode::InvalidValue,
-                format!("unknown HTTP method `{}`; {hint}use one of {}", method.value, METHODS.join(", ")),
+                format!(
+                    "unknown HTTP method `{}`; {hint}use one of {}",
+                    method.value,
+                    METHODS.join(", ")
+                ),
             ));
         }
     }
 }
 
 fn methods_of(endpoint: &Endpoint) -> Option<Vec<String>> {
-    endpoint.allowed_methods.as_ref().map(|m| m.iter().map(|m| m.value.to_uppercase()).collect())
+    endpoint
+        .allowed_methods
+        .as_ref()
+        .map(|m| m.iter().map(|m| m.value.to_uppercase()).collect())
 }
 
 /// `None` is every method.
@@ -303,12 +341,22 @@ impl Definitions<'_> {
     }
 
     fn names(&self) -> Vec<&str> {
-        self.rules.keys().chain(self.schema.into_iter().flat_map(|d| d.keys())).map(String::as_str).collect()
+        self.rules
+            .keys()
+            .chain(self.schema.into_iter().flat_map(|d| d.keys()))
+            .map(String::as_str)
+            .collect()
     }
 }
 
 /// Every `$ref` must name a definition.
-fn check_refs(file: &Path, pos: Pos, defs: &Definitions<'_>, node: &ResponseSchema, out: &mut Vec<Diagnostic>) {
+fn check_refs(
+    file: &Path,
+    pos: Pos,
+    defs: &Definitions<'_>,
+    node: &ResponseSchema,
+    out: &mut Vec<Diagnostic>,
+) {
     if let Some(reference) = &node.reference {
         let name = reference
             .strip_prefix("#/definitions/")
@@ -322,7 +370,11 @@ fn check_refs(file: &Path, pos: Pos, defs: &Definitions<'_>, node: &ResponseSche
                 format!(
                     "responseSchema `$ref: {reference}` names no definition; write \
                      `#/definitions/<name>` with one of: {}",
-                    if known.is_empty() { "(no definitions)".to_owned() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "(no definitions)".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
                 ),
             ));
         }

@@ -6,11 +6,15 @@ use std::path::Path;
 use sluice_spec::{Diagnostic, ErrorCode, Pos, parse_rules, parse_spec};
 
 fn rules_errors(src: &str) -> Vec<Diagnostic> {
-    parse_rules(Path::new("rules.yaml"), src).expect_err("the rules should be refused").into_vec()
+    parse_rules(Path::new("rules.yaml"), src)
+        .expect_err("the rules should be refused")
+        .into_vec()
 }
 
 fn spec_errors(src: &str) -> Vec<Diagnostic> {
-    parse_spec(Path::new("spec.yaml"), src).expect_err("the spec should be refused").into_vec()
+    parse_spec(Path::new("spec.yaml"), src)
+        .expect_err("the spec should be refused")
+        .into_vec()
 }
 
 #[track_caller]
@@ -20,7 +24,11 @@ fn assert_one(errors: &[Diagnostic], line: u32, column: u32, code: ErrorCode, fr
             && e.code == code
             && e.message.contains(fragment)),
         "expected {code} at {line}:{column} containing {fragment:?}, got:\n{}",
-        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -40,47 +48,101 @@ fn yaml_syntax_errors_point_at_the_broken_text() {
 #[test]
 fn unknown_fields_are_refused_with_the_nearest_valid_name() {
     let errors = rules_errors("endpoints:\n  - pathTemplat: /orgs/{org}/members\n");
-    assert_one(&errors, 2, 5, ErrorCode::UnknownField, "did you mean `pathTemplate`?");
+    assert_one(
+        &errors,
+        2,
+        5,
+        ErrorCode::UnknownField,
+        "did you mean `pathTemplate`?",
+    );
 
-    let errors = spec_errors(&format!("{SPEC_HEAD}side_output:\n  - {{ content: original }}\n"));
-    assert_one(&errors, 3, 1, ErrorCode::UnknownField, "did you mean `side_outputs`?");
+    let errors = spec_errors(&format!(
+        "{SPEC_HEAD}side_output:\n  - {{ content: original }}\n"
+    ));
+    assert_one(
+        &errors,
+        3,
+        1,
+        ErrorCode::UnknownField,
+        "did you mean `side_outputs`?",
+    );
 }
 
 #[test]
 fn options_of_another_transform_are_refused_at_their_line() {
     let src = "endpoints:\n  - pathTemplate: /a\n    transforms:\n      - !<redact>\n        jsonPaths: ['$.a']\n        encoding: JSON\n";
     let errors = rules_errors(src);
-    assert_one(&errors, 6, 19, ErrorCode::UnknownField, "`encoding` is not an option of `!<redact>`");
+    assert_one(
+        &errors,
+        6,
+        19,
+        ErrorCode::UnknownField,
+        "`encoding` is not an option of `!<redact>`",
+    );
 }
 
 #[test]
 fn bad_types_say_what_was_expected() {
-    let errors = rules_errors("endpoints:\n  - pathTemplate: /a\n    allowedQueryParams: per_page\n");
+    let errors =
+        rules_errors("endpoints:\n  - pathTemplate: /a\n    allowedQueryParams: per_page\n");
     assert_one(&errors, 3, 25, ErrorCode::InvalidType, "");
 
-    let errors = spec_errors(&format!("{SPEC_HEAD}enable_async_processing: sometimes\nrules: {{}}\n"));
+    let errors = spec_errors(&format!(
+        "{SPEC_HEAD}enable_async_processing: sometimes\nrules: {{}}\n"
+    ));
     assert_one(&errors, 3, 26, ErrorCode::InvalidType, "");
 }
 
 #[test]
 fn unknown_enum_values_list_the_valid_ones() {
-    let errors = spec_errors(&format!("{SPEC_HEAD}source_auth: {{ kind: beare, token_env: T }}\nrules: {{}}\n"));
+    let errors = spec_errors(&format!(
+        "{SPEC_HEAD}source_auth: {{ kind: beare, token_env: T }}\nrules: {{}}\n"
+    ));
     // serde reports an unknown `kind` at the `kind:` key of the mapping it selects a variant of.
-    assert_one(&errors, 3, 16, ErrorCode::InvalidValue, "did you mean `bearer`?");
+    assert_one(
+        &errors,
+        3,
+        16,
+        ErrorCode::InvalidValue,
+        "did you mean `bearer`?",
+    );
 
-    let errors = spec_errors(&format!("{SPEC_HEAD}async: {{ location: presign }}\nrules: {{}}\n"));
-    assert_one(&errors, 3, 19, ErrorCode::InvalidValue, "expected one of: proxy, presigned, echo");
+    let errors = spec_errors(&format!(
+        "{SPEC_HEAD}async: {{ location: presign }}\nrules: {{}}\n"
+    ));
+    assert_one(
+        &errors,
+        3,
+        19,
+        ErrorCode::InvalidValue,
+        "expected one of: proxy, presigned, echo",
+    );
 }
 
 #[test]
 fn unknown_transform_tags_are_reported_at_the_tag() {
     let src = "endpoints:\n  - pathTemplate: /a\n    transforms:\n      - !<pseudonymize>\n        jsonPaths: ['$.a']\n      # a comment between\n      - !<redcat>\n        jsonPaths: ['$.b']\n";
     let errors = rules_errors(src);
-    assert_one(&errors, 7, 9, ErrorCode::UnknownTransform, "did you mean `!<redact>`?");
-    assert!(errors[0].message.contains("!<pseudonymizeEmailHeader>"), "lists the valid tags");
+    assert_one(
+        &errors,
+        7,
+        9,
+        ErrorCode::UnknownTransform,
+        "did you mean `!<redact>`?",
+    );
+    assert!(
+        errors[0].message.contains("!<pseudonymizeEmailHeader>"),
+        "lists the valid tags"
+    );
 
     let src = "endpoints:\n  - pathTemplate: /a\n    transforms:\n      - { method: pseudonymise, jsonPaths: ['$.a'] }\n";
-    assert_one(&rules_errors(src), 4, 19, ErrorCode::UnknownTransform, "did you mean `pseudonymize`?");
+    assert_one(
+        &rules_errors(src),
+        4,
+        19,
+        ErrorCode::UnknownTransform,
+        "did you mean `pseudonymize`?",
+    );
 }
 
 #[test]
@@ -90,7 +152,11 @@ fn malformed_jsonpaths_are_reported_at_the_offending_character() {
     assert_eq!(errors[0].code, ErrorCode::InvalidJsonPath, "{}", errors[0]);
     let pos = errors[0].pos.unwrap();
     assert_eq!(pos.line, 6);
-    assert!((19..=28).contains(&pos.column), "column {} is inside the path", pos.column);
+    assert!(
+        (19..=28).contains(&pos.column),
+        "column {} is inside the path",
+        pos.column
+    );
 
     let src = "endpoints:\n  - pathTemplate: /a\n    transforms:\n      - !<redact>\n        jsonPaths: ['$.a']\n        applyOnlyWhen: \"$[?(@.type === 'x')]\"\n";
     let errors = rules_errors(src);
@@ -101,22 +167,53 @@ fn malformed_jsonpaths_are_reported_at_the_offending_character() {
 #[test]
 fn regexes_that_do_not_compile_are_refused() {
     let src = "endpoints:\n  - pathRegex: '^/users/(?<id>[^/]+$'\n";
-    assert_one(&rules_errors(src), 2, 16, ErrorCode::InvalidRegex, "unclosed group");
+    assert_one(
+        &rules_errors(src),
+        2,
+        16,
+        ErrorCode::InvalidRegex,
+        "unclosed group",
+    );
 
     let src = "endpoints:\n  - pathTemplate: /a\n    transforms:\n      - !<redactRegexMatches>\n        jsonPaths: ['$.a']\n        redactions: ['ok', '(?<=x)y']\n";
-    assert_one(&rules_errors(src), 6, 28, ErrorCode::InvalidRegex, "look-around");
+    assert_one(
+        &rules_errors(src),
+        6,
+        28,
+        ErrorCode::InvalidRegex,
+        "look-around",
+    );
 
     let src = "endpoints:\n  - pathTemplate: /a\n    queryParamSchemas:\n      since: { pattern: '[0-9' }\n";
-    assert_one(&rules_errors(src), 4, 25, ErrorCode::InvalidRegex, "does not compile");
+    assert_one(
+        &rules_errors(src),
+        4,
+        25,
+        ErrorCode::InvalidRegex,
+        "does not compile",
+    );
 }
 
 #[test]
 fn duplicate_and_shadowed_path_templates_are_refused() {
-    let src = "endpoints:\n  - pathTemplate: /orgs/{org}/members\n  - pathTemplate: /orgs/{o}/members\n";
-    assert_one(&rules_errors(src), 3, 19, ErrorCode::DuplicatePath, "line 2");
+    let src =
+        "endpoints:\n  - pathTemplate: /orgs/{org}/members\n  - pathTemplate: /orgs/{o}/members\n";
+    assert_one(
+        &rules_errors(src),
+        3,
+        19,
+        ErrorCode::DuplicatePath,
+        "line 2",
+    );
 
     let src = "endpoints:\n  - pathTemplate: /repos/{owner}/{repo}\n  - pathTemplate: /repos/acme/{repo}\n";
-    assert_one(&rules_errors(src), 3, 19, ErrorCode::ShadowedPath, "`/repos/{owner}/{repo}` at line 2");
+    assert_one(
+        &rules_errors(src),
+        3,
+        19,
+        ErrorCode::ShadowedPath,
+        "`/repos/{owner}/{repo}` at line 2",
+    );
 
     // Same path for different methods is two endpoints, not a duplicate.
     let ok = "endpoints:\n  - pathTemplate: /a\n    allowedMethods: [GET]\n  - pathTemplate: /a\n    allowedMethods: [POST]\n";
@@ -131,7 +228,13 @@ fn duplicate_and_shadowed_path_templates_are_refused() {
 fn all_semantic_errors_are_reported_together() {
     let src = "endpoints:\n  - pathTemplate: /a/{id}\n    allowedMethods: [GTE]\n    pathParameterSchemas:\n      ids: { type: integer }\n  - pathTemplate: /a/{x}\n";
     let errors = rules_errors(src);
-    assert_one(&errors, 3, 22, ErrorCode::InvalidValue, "did you mean `GET`?");
+    assert_one(
+        &errors,
+        3,
+        22,
+        ErrorCode::InvalidValue,
+        "did you mean `GET`?",
+    );
     assert_one(&errors, 5, 7, ErrorCode::InvalidValue, "did you mean `id`?");
     assert_one(&errors, 6, 19, ErrorCode::DuplicatePath, "");
     assert_eq!(errors.len(), 3);
@@ -140,18 +243,32 @@ fn all_semantic_errors_are_reported_together() {
 #[test]
 fn bad_path_templates_point_into_the_template() {
     let src = "endpoints:\n  - pathTemplate: /orgs/{org/members\n";
-    assert_one(&rules_errors(src), 2, 25, ErrorCode::InvalidValue, "never closed");
+    assert_one(
+        &rules_errors(src),
+        2,
+        25,
+        ErrorCode::InvalidValue,
+        "never closed",
+    );
 }
 
 #[test]
 fn bad_destination_urls_name_the_supported_schemes() {
-    let errors = spec_errors(&format!("{SPEC_HEAD}async_output_destination: ftp://host/x\nrules: {{}}\n"));
+    let errors = spec_errors(&format!(
+        "{SPEC_HEAD}async_output_destination: ftp://host/x\nrules: {{}}\n"
+    ));
     assert_one(&errors, 3, 27, ErrorCode::InvalidDestination, "s3://");
 
     let errors = spec_errors(&format!(
         "{SPEC_HEAD}side_outputs:\n  - content: original\n    destination: s3:///no-bucket\nrules: {{}}\n"
     ));
-    assert_one(&errors, 5, 18, ErrorCode::InvalidDestination, "names no bucket");
+    assert_one(
+        &errors,
+        5,
+        18,
+        ErrorCode::InvalidDestination,
+        "names no bucket",
+    );
 
     let errors = spec_errors(&format!(
         "{SPEC_HEAD}enable_async_processing: true\nasync_output_destination: file://./var\nasync: {{ location: presigned }}\nrules: {{}}\n"
@@ -161,8 +278,16 @@ fn bad_destination_urls_name_the_supported_schemes() {
 
 #[test]
 fn bad_durations_show_the_expected_form() {
-    let errors = spec_errors(&format!("{SPEC_HEAD}async: {{ retention: forever }}\nrules: {{}}\n"));
-    assert_one(&errors, 3, 21, ErrorCode::InvalidDuration, "like 30s, 15m, 24h or 7d");
+    let errors = spec_errors(&format!(
+        "{SPEC_HEAD}async: {{ retention: forever }}\nrules: {{}}\n"
+    ));
+    assert_one(
+        &errors,
+        3,
+        21,
+        ErrorCode::InvalidDuration,
+        "like 30s, 15m, 24h or 7d",
+    );
 }
 
 #[test]

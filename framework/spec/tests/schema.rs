@@ -60,7 +60,13 @@ fn undocumented(schema: &Value) -> Vec<String> {
             }
         }
         for key in ["allOf", "anyOf", "oneOf"] {
-            for (i, child) in map.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            for (i, child) in map
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 stack.push((format!("{at}/{key}/{i}"), child));
             }
         }

@@ -21,9 +21,14 @@ impl JsonPath {
     /// Parses.
     pub fn parse(src: &str) -> Result<Self, JsonPathError> {
         if src.starts_with('$') {
-            Ok(Self { src: src.to_owned() })
+            Ok(Self {
+                src: src.to_owned(),
+            })
         } else {
-            Err(JsonPathError { offset: 0, message: "expected `$`".into() })
+            Err(JsonPathError {
+                offset: 0,
+                message: "expected `$`".into(),
+            })
         }
     }
     /// Source.
