@@ -191,6 +191,10 @@ const CLOSE: &str = "@@ ";
 /// than serde-saphyr's (which reports the position it has reached, often the next key).
 /// The loader recognises the marker and reports `message` at `pos` with `code`.
 pub(crate) fn located_error<E: serde::de::Error>(pos: Pos, code: ErrorCode, message: &str) -> E {
+    if pos == Pos::default() {
+        // Not read from YAML (e.g. serde_json in tests): no position to carry.
+        return E::custom(message);
+    }
     E::custom(format_args!(
         "{OPEN}{}:{}:{}{CLOSE}{message}",
         code.as_str(),

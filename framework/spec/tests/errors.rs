@@ -113,7 +113,7 @@ fn unknown_enum_values_list_the_valid_ones() {
     assert_one(
         &errors,
         3,
-        19,
+        20,
         ErrorCode::InvalidValue,
         "expected one of: proxy, presigned, echo",
     );
@@ -147,21 +147,19 @@ fn unknown_transform_tags_are_reported_at_the_tag() {
 
 #[test]
 fn malformed_jsonpaths_are_reported_at_the_offending_character() {
+    // The `.` after `*` (column 22) is where a `]` was expected.
     let src = "endpoints:\n  - pathTemplate: /a\n    transforms:\n      - !<redact>\n        jsonPaths:\n          - $.items[*.email\n";
-    let errors = rules_errors(src);
-    assert_eq!(errors[0].code, ErrorCode::InvalidJsonPath, "{}", errors[0]);
-    let pos = errors[0].pos.unwrap();
-    assert_eq!(pos.line, 6);
-    assert!(
-        (19..=28).contains(&pos.column),
-        "column {} is inside the path",
-        pos.column
+    assert_one(
+        &rules_errors(src),
+        6,
+        22,
+        ErrorCode::InvalidJsonPath,
+        "expected `]`",
     );
 
-    let src = "endpoints:\n  - pathTemplate: /a\n    transforms:\n      - !<redact>\n        jsonPaths: ['$.a']\n        applyOnlyWhen: \"$[?(@.type === 'x')]\"\n";
-    let errors = rules_errors(src);
-    assert_eq!(errors[0].code, ErrorCode::InvalidJsonPath, "{}", errors[0]);
-    assert_eq!(errors[0].pos.unwrap().line, 6);
+    // Inside a quoted scalar, the column accounts for the quote: `=>` starts at column 36.
+    let src = "endpoints:\n  - pathTemplate: /a\n    transforms:\n      - !<redact>\n        jsonPaths: ['$.a']\n        applyOnlyWhen: \"$[?(@.type => 'x')]\"\n";
+    assert_one(&rules_errors(src), 6, 36, ErrorCode::InvalidJsonPath, "=>");
 }
 
 #[test]
