@@ -1,9 +1,14 @@
 //! `sluice`: the command for spec authors and operators.
 //!
-//! `validate` checks connector specs and psoxy rules files; later subcommands (`sanitize`,
-//! `conformance`, `serve`) build on the same loader.
+//! - `validate`: check connector specs and psoxy rules files;
+//! - `sanitize`: dry-run the sanitizer on one response;
+//! - `conformance`: run a table of examples, as a psoxy migration check.
 #![forbid(unsafe_code)]
 
+mod conformance;
+mod engine;
+mod sanitize;
+mod secrets;
 mod validate;
 
 use std::process::ExitCode;
@@ -23,11 +28,21 @@ enum Command {
     /// Check connector specs and psoxy rules files; exit 1 and print located errors if any is
     /// invalid.
     Validate(validate::Args),
+    /// Sanitize one upstream response (stdin) as the proxy would for a request; print it.
+    Sanitize(sanitize::Args),
+    /// Run a TSV table of (rules, method, url, original, expected) examples; report differences.
+    Conformance(conformance::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Validate(args) => validate::run(&args),
-    }
+    let result = match cli.command {
+        Command::Validate(args) => Ok(validate::run(&args)),
+        Command::Sanitize(args) => sanitize::run(&args),
+        Command::Conformance(args) => conformance::run(&args),
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::FAILURE
+    })
 }

@@ -7,6 +7,9 @@
 //! `callback`, `outputs`, `auth`, `config`).
 #![forbid(unsafe_code)]
 
+pub mod policy;
 pub mod problem;
+pub mod pseudonym;
+pub mod sanitize;
 
 pub use sluice_macros::connector;

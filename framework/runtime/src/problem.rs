@@ -55,7 +55,8 @@ impl ProblemType {
             | Self::MethodNotAllowed
             | Self::QueryParamNotAllowed
             | Self::InvalidParameter => 403,
-            Self::InvalidToken => 400,
+            // psoxy answers 409 for a stale or foreign reversible token; callers rely on it.
+            Self::InvalidToken => 409,
             Self::Unauthorized => 401,
             Self::UpstreamUnreachable => 502,
             Self::UpstreamTimeout => 504,

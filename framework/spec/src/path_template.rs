@@ -153,6 +153,7 @@ impl PathTemplate {
     }
 
     /// Matches a request path (already split from its query), returning the parameter values.
+    /// Literal text compares ASCII-case-insensitively, as psoxy's matching does.
     pub fn matches<'p>(&self, path: &'p str) -> Option<Vec<(&str, &'p str)>> {
         let rest = path.strip_prefix('/')?;
         let parts: Vec<&str> = rest.split('/').collect();
@@ -176,10 +177,10 @@ fn match_segment<'t, 'p>(
     let mut i = 0;
     while i < pieces.len() {
         match &pieces[i] {
-            Piece::Literal(text) => part = part.strip_prefix(text.as_str())?,
+            Piece::Literal(text) => part = strip_prefix_ignore_case(part, text)?,
             Piece::Param(name) => {
                 let end = match pieces.get(i + 1) {
-                    Some(Piece::Literal(next)) => part.get(1..)?.find(next.as_str())? + 1,
+                    Some(Piece::Literal(next)) => find_ignore_case(part.get(1..)?, next)? + 1,
                     _ => part.len(),
                 };
                 if end == 0 {
@@ -192,6 +193,19 @@ fn match_segment<'t, 'p>(
         i += 1;
     }
     part.is_empty().then_some(())
+}
+
+fn strip_prefix_ignore_case<'p>(text: &'p str, prefix: &str) -> Option<&'p str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+fn find_ignore_case(text: &str, needle: &str) -> Option<usize> {
+    text.char_indices().map(|(i, _)| i).find(|&i| {
+        text.get(i..i + needle.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(needle))
+    })
 }
 
 impl fmt::Display for PathTemplate {
@@ -223,6 +237,10 @@ mod tests {
         assert_eq!(t.matches("/repos/acme/issues"), None);
         assert_eq!(t.matches("/repos/acme/web/issues/1"), None);
         assert_eq!(t.matches("/repos//web/issues"), None);
+        assert_eq!(
+            t.matches("/Repos/acme/web/ISSUES"),
+            Some(vec![("owner", "acme"), ("repo", "web")])
+        );
     }
 
     #[test]

@@ -46,6 +46,11 @@ pub struct ResponseSchema {
     #[schemars(example = serde_json::json!([{"type": "string"}, {"type": "integer"}]))]
     pub any_of: Option<Vec<ResponseSchema>>,
 
+    /// Deprecated in psoxy, read as `anyOf`.
+    #[serde(rename = "oneOf", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = serde_json::json!([{"type": "string"}, {"type": "null"}]))]
+    pub one_of: Option<Vec<ResponseSchema>>,
+
     /// A condition: when the value matches it, `then` applies, otherwise `else`.
     #[serde(rename = "if", default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = serde_json::json!({"properties": {"type": {"const": "user"}}}))]

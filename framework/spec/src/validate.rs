@@ -386,6 +386,7 @@ fn check_refs(
         .chain(node.items.as_deref())
         .chain(node.definitions.iter().flat_map(|d| d.values()))
         .chain(node.any_of.iter().flatten())
+        .chain(node.one_of.iter().flatten())
         .chain(node.if_schema.as_deref())
         .chain(node.then_schema.as_deref())
         .chain(node.else_schema.as_deref());

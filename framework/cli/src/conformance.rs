@@ -1,0 +1,215 @@
+//! `sluice conformance`: runs a table of (rules, request, original response, expected response)
+//! examples through the sanitizer and reports every row whose output differs from the expected
+//! JSON. A psoxy user checks a migration by pointing it at their own files.
+//!
+//! The manifest is TSV with a header row naming at least `rules method url original expected`
+//! (other columns, such as `name`, are ignored or used as labels). Paths are relative to
+//! `--root`. A refused request's output is its problem document (RFC 9457), so refusals are
+//! checked like any other row.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::engine::{Engine, Outcome, pseudonymizer};
+use crate::secrets::SecretArgs;
+
+/// Arguments of `sluice conformance`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The TSV manifest.
+    #[arg(long, value_name = "FILE.tsv")]
+    manifest: PathBuf,
+    /// The directory the manifest's paths are relative to (default: the manifest's directory).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    #[command(flatten)]
+    secrets: SecretArgs,
+}
+
+const REQUIRED: [&str; 5] = ["rules", "method", "url", "original", "expected"];
+
+struct Row {
+    line: usize,
+    fields: HashMap<String, String>,
+}
+
+pub(crate) fn run(args: &Args) -> Result<ExitCode> {
+    let (salt, key) = args.secrets.resolve()?;
+    let pseudonymizer = pseudonymizer(&salt, key.as_deref())?;
+    let root = args.root.clone().unwrap_or_else(|| {
+        args.manifest
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    });
+    let rows = read_manifest(&args.manifest)?;
+
+    let mut engines: HashMap<String, Engine> = HashMap::new();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for row in &rows {
+        let label = row
+            .fields
+            .get("name")
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&row.fields["original"]);
+        match check_row(row, &root, &pseudonymizer, &mut engines) {
+            Ok(()) => passed += 1,
+            Err(why) => {
+                failed += 1;
+                println!(
+                    "{}:{} ({label}): {why:#}",
+                    args.manifest.display(),
+                    row.line
+                );
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn read_manifest(path: &Path) -> Result<Vec<Row>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the manifest {}", path.display()))?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
+    let Some((_, header)) = lines.next() else {
+        bail!("{}: the manifest is empty", path.display())
+    };
+    let columns: Vec<String> = header.split('\t').map(|c| c.trim().to_owned()).collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|r| !columns.iter().any(|c| c == r))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{}:1: the header row lacks the column(s) {}; it must name at least: {}",
+            path.display(),
+            missing.join(", "),
+            REQUIRED.join(" ")
+        );
+    }
+    lines
+        .map(|(index, line)| {
+            let values: Vec<&str> = line.split('\t').collect();
+            if values.len() < columns.len() {
+                bail!(
+                    "{}:{}: {} fields where the header has {} columns (fields are tab-separated)",
+                    path.display(),
+                    index + 1,
+                    values.len(),
+                    columns.len()
+                );
+            }
+            let fields = columns
+                .iter()
+                .cloned()
+                .zip(values.iter().map(|v| v.trim().to_owned()))
+                .collect();
+            Ok(Row {
+                line: index + 1,
+                fields,
+            })
+        })
+        .collect()
+}
+
+fn check_row(
+    row: &Row,
+    root: &Path,
+    pseudonymizer: &std::sync::Arc<sluice::pseudonym::Pseudonymizer>,
+    engines: &mut HashMap<String, Engine>,
+) -> Result<()> {
+    let rules = &row.fields["rules"];
+    if !engines.contains_key(rules) {
+        let engine = Engine::load(&root.join(rules), pseudonymizer.clone())?;
+        engines.insert(rules.clone(), engine);
+    }
+    let engine = &engines[rules];
+    let read = |column: &str| {
+        let path = root.join(&row.fields[column]);
+        std::fs::read(&path)
+            .with_context(|| format!("cannot read {column} file {}", path.display()))
+    };
+    let original = read("original")?;
+    let expected: Value = serde_json::from_slice(&read("expected")?)
+        .with_context(|| format!("expected file {} is not JSON", row.fields["expected"]))?;
+    let actual: Value = match engine.run(&row.fields["method"], &row.fields["url"], &original)? {
+        Outcome::Sanitized(out) => {
+            serde_json::from_slice(&out).context("the sanitized output is not JSON")?
+        }
+        Outcome::Refused(problem) => serde_json::to_value(&problem)?,
+        Outcome::Failed(e) => bail!("cannot sanitize: {e}"),
+    };
+    match first_difference(&expected, &actual, String::new()) {
+        None => Ok(()),
+        Some(diff) => bail!("{diff}"),
+    }
+}
+
+/// The first place two documents differ, as `at <pointer>: expected X, got Y`.
+fn first_difference(expected: &Value, actual: &Value, at: String) -> Option<String> {
+    let short = |v: &Value| {
+        let s = v.to_string();
+        if s.chars().count() > 80 {
+            format!("{}…", s.chars().take(80).collect::<String>())
+        } else {
+            s
+        }
+    };
+    let here = if at.is_empty() {
+        "/".to_owned()
+    } else {
+        at.clone()
+    };
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                match a.get(k) {
+                    Some(av) => {
+                        if let Some(d) = first_difference(ev, av, format!("{at}/{k}")) {
+                            return Some(d);
+                        }
+                    }
+                    None => {
+                        return Some(format!(
+                            "at {at}/{k}: expected {}, but it is missing",
+                            short(ev)
+                        ));
+                    }
+                }
+            }
+            a.keys()
+                .find(|k| !e.contains_key(*k))
+                .map(|k| format!("at {at}/{k}: unexpected {}", short(&a[k])))
+        }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => e
+            .iter()
+            .zip(a)
+            .enumerate()
+            .find_map(|(i, (ev, av))| first_difference(ev, av, format!("{at}/{i}"))),
+        (Value::Array(e), Value::Array(a)) => Some(format!(
+            "at {here}: expected {} elements, got {}: {}",
+            e.len(),
+            a.len(),
+            short(actual)
+        )),
+        _ if expected == actual => None,
+        _ => Some(format!(
+            "at {here}: expected {}, got {}",
+            short(expected),
+            short(actual)
+        )),
+    }
+}

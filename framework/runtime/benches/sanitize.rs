@@ -1,0 +1,2 @@
+//! Placeholder: the sanitize benchmark is being written.
+fn main() {}

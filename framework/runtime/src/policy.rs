@@ -1,0 +1,452 @@
+//! The request policy: which endpoint of the rules a request is for, and whether the rules allow
+//! it (method, query parameters and their schemas, path parameter schemas). Nothing a caller
+//! sends reaches the upstream unless an endpoint allows it.
+//!
+//! Matching follows psoxy: endpoints in file order, the first that matches wins; a `pathTemplate`
+//! matches the raw path (ASCII case-insensitively), a `pathRegex` the raw path plus `?query`
+//! (case-insensitively, whole string); an endpoint whose path matches but whose query does not
+//! validate does not match, and the search goes on. When nothing matches, the refusal explains
+//! the first near miss, or that no endpoint has this path.
+
+use regex::Regex;
+use sluice_spec::param::{ParamType, ParameterSchema};
+use sluice_spec::path_template::PathTemplate;
+use sluice_spec::rules::{Endpoint, Rules};
+
+use crate::problem::{Problem, ProblemType};
+
+/// The rules' request side, compiled once.
+#[derive(Debug, Clone)]
+pub struct RequestPolicy {
+    endpoints: Vec<EndpointPolicy>,
+}
+
+#[derive(Debug, Clone)]
+struct EndpointPolicy {
+    path: PathMatcher,
+    methods: Option<Vec<String>>,
+    allowed_query: Option<Vec<String>>,
+    query_schemas: Vec<(String, ParamCheck)>,
+    path_schemas: Vec<(String, ParamCheck)>,
+    forward_headers: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+enum PathMatcher {
+    Template(PathTemplate),
+    /// Anchored, case-insensitive; matched against `path[?query]`.
+    Regex(Regex),
+}
+
+/// A request the rules allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allowed<'p> {
+    /// Index of the endpoint in the rules.
+    pub endpoint: usize,
+    /// Lowercased names of the request headers that may be forwarded.
+    pub forward_headers: &'p [String],
+}
+
+impl RequestPolicy {
+    /// Compiles the request side of `rules`.
+    pub fn new(rules: &Rules) -> Self {
+        let shared: Vec<String> = rules
+            .allowed_request_headers
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        let endpoints = rules
+            .endpoints
+            .iter()
+            .map(|e| EndpointPolicy::new(e, &shared))
+            .collect();
+        Self { endpoints }
+    }
+
+    /// Checks a request: `path` is the raw (percent-encoded) path, `query` the raw query string.
+    pub fn check(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+    ) -> Result<Allowed<'_>, Problem> {
+        let params = query.map(parse_query).unwrap_or_default();
+        let mut near_miss: Option<Problem> = None;
+        for (index, endpoint) in self.endpoints.iter().enumerate() {
+            let Some(path_values) = endpoint.path.matches(path, query) else {
+                continue;
+            };
+            let refusal = endpoint
+                .check_path_params(&path_values)
+                .and_then(|()| endpoint.check_query(&params))
+                .and_then(|()| endpoint.check_method(method));
+            match refusal {
+                Ok(()) => {
+                    return Ok(Allowed {
+                        endpoint: index,
+                        forward_headers: &endpoint.forward_headers,
+                    });
+                }
+                Err(problem) => {
+                    near_miss.get_or_insert(problem);
+                }
+            }
+        }
+        Err(near_miss
+            .unwrap_or_else(|| {
+                Problem::new(
+                    ProblemType::BlockedByRules,
+                    format!("no endpoint of this connector's rules matches `{method} {path}`"),
+                )
+            })
+            .at(path.to_owned()))
+    }
+}
+
+impl EndpointPolicy {
+    fn new(endpoint: &Endpoint, shared_headers: &[String]) -> Self {
+        let path = match (&endpoint.path_template, &endpoint.path_regex) {
+            (Some(t), _) => PathMatcher::Template(
+                PathTemplate::parse(&t.value).expect("validated when the rules were loaded"),
+            ),
+            (None, Some(r)) => PathMatcher::Regex(
+                Regex::new(&format!("(?i)^(?:{})$", r.as_str()))
+                    .expect("validated when the rules were loaded"),
+            ),
+            (None, None) => unreachable!("validated: every endpoint has a path"),
+        };
+        let checks = |schemas: &std::collections::BTreeMap<
+            sluice_spec::Located<String>,
+            ParameterSchema,
+        >| {
+            schemas
+                .iter()
+                .map(|(name, s)| (name.value.clone(), ParamCheck::new(s)))
+                .collect()
+        };
+        let mut forward_headers = shared_headers.to_vec();
+        forward_headers.extend(
+            endpoint
+                .allowed_request_headers
+                .iter()
+                .flatten()
+                .map(|h| h.to_ascii_lowercase()),
+        );
+        Self {
+            path,
+            methods: endpoint
+                .allowed_methods
+                .as_ref()
+                .map(|m| m.iter().map(|m| m.value.to_ascii_uppercase()).collect()),
+            allowed_query: endpoint.allowed_query_params.clone(),
+            query_schemas: checks(&endpoint.query_param_schemas),
+            // psoxy checks path parameter schemas on template endpoints only.
+            path_schemas: if endpoint.path_template.is_some() {
+                checks(&endpoint.path_parameter_schemas)
+            } else {
+                Vec::new()
+            },
+            forward_headers,
+        }
+    }
+
+    fn check_path_params(&self, values: &[(String, String)]) -> Result<(), Problem> {
+        for (name, check) in &self.path_schemas {
+            if let Some((_, value)) = values.iter().find(|(n, _)| n == name) {
+                check.validate(value).map_err(|why| {
+                    Problem::new(
+                        ProblemType::InvalidParameter,
+                        format!("path parameter `{name}` = `{value}` {why}"),
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_query(&self, params: &[(String, Option<String>)]) -> Result<(), Problem> {
+        if let Some(allowed) = &self.allowed_query
+            && let Some((name, _)) = params.iter().find(|(n, _)| !allowed.contains(n))
+        {
+            let list = if allowed.is_empty() {
+                "none".to_owned()
+            } else {
+                allowed.join(", ")
+            };
+            return Err(Problem::new(
+                ProblemType::QueryParamNotAllowed,
+                format!("query parameter `{name}` is not allowed here; allowed: {list}"),
+            ));
+        }
+        for (name, check) in &self.query_schemas {
+            let mut present = false;
+            for value in params
+                .iter()
+                .filter(|(n, _)| n == name)
+                .filter_map(|(_, v)| v.as_deref())
+            {
+                present = true;
+                check.validate(value).map_err(|why| {
+                    Problem::new(
+                        ProblemType::InvalidParameter,
+                        format!("query parameter `{name}` = `{value}` {why}"),
+                    )
+                })?;
+            }
+            if check.required && !present {
+                return Err(Problem::new(
+                    ProblemType::InvalidParameter,
+                    format!("query parameter `{name}` is required here"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_method(&self, method: &str) -> Result<(), Problem> {
+        match &self.methods {
+            Some(allowed) if !allowed.iter().any(|m| m.eq_ignore_ascii_case(method)) => {
+                Err(Problem::new(
+                    ProblemType::MethodNotAllowed,
+                    format!(
+                        "method {method} is not allowed here; allowed: {}",
+                        allowed.join(", ")
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl PathMatcher {
+    fn matches(&self, path: &str, query: Option<&str>) -> Option<Vec<(String, String)>> {
+        match self {
+            Self::Template(t) => t.matches(path).map(|values| {
+                values
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect()
+            }),
+            Self::Regex(re) => {
+                let file = match query {
+                    Some(q) => format!("{path}?{q}"),
+                    None => path.to_owned(),
+                };
+                let captures = re.captures(&file)?;
+                Some(
+                    re.capture_names()
+                        .flatten()
+                        .filter_map(|n| {
+                            captures
+                                .name(n)
+                                .map(|m| (n.to_owned(), m.as_str().to_owned()))
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+/// A parameter schema, compiled: every constraint given must hold; then, if `or` is present, one
+/// of its alternatives must.
+#[derive(Debug, Clone)]
+struct ParamCheck {
+    value_type: Option<ParamType>,
+    reversible_pseudonym: bool,
+    /// The pattern as written, and anchored for a whole-value match.
+    pattern: Option<(String, Regex)>,
+    enum_values: Option<Vec<String>>,
+    ors: Vec<ParamCheck>,
+    required: bool,
+}
+
+impl ParamCheck {
+    fn new(schema: &ParameterSchema) -> Self {
+        Self {
+            value_type: schema.value_type,
+            reversible_pseudonym: schema.format.as_deref() == Some("reversible-pseudonym"),
+            pattern: schema.pattern.as_ref().map(|p| {
+                let anchored = Regex::new(&format!("^(?:{})$", p.as_str()));
+                (
+                    p.as_str().to_owned(),
+                    anchored.expect("validated when loaded"),
+                )
+            }),
+            enum_values: schema.enum_values.clone(),
+            ors: schema.ors.iter().map(ParamCheck::new).collect(),
+            required: schema.required == Some(true),
+        }
+    }
+
+    /// `Ok` or the reason, phrased to follow "parameter `x` = `v` ".
+    fn validate(&self, value: &str) -> Result<(), String> {
+        match self.value_type {
+            Some(ParamType::Integer)
+                if value.trim().is_empty() || !value.trim().bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                return Err("is not a whole number".into());
+            }
+            Some(ParamType::Number) if !is_java_double(value) => {
+                return Err("is not a number".into());
+            }
+            _ => {}
+        }
+        if self.reversible_pseudonym && !is_reversible_token(value) {
+            return Err("is not a reversible pseudonym (p~…) issued by this proxy".into());
+        }
+        if let Some((text, pattern)) = &self.pattern
+            && !pattern.is_match(value)
+        {
+            return Err(format!("does not match the pattern `{text}`"));
+        }
+        if let Some(allowed) = &self.enum_values
+            && !allowed.iter().any(|a| a == value)
+        {
+            return Err(format!("is not one of: {}", allowed.join(", ")));
+        }
+        if !self.ors.is_empty() && !self.ors.iter().any(|o| o.validate(value).is_ok()) {
+            return Err("matches none of the allowed forms".into());
+        }
+        Ok(())
+    }
+}
+
+/// Java's `Double.parseDouble` accepts surrounding whitespace, `NaN`, `Infinity` and `d`/`f`
+/// suffixes.
+fn is_java_double(value: &str) -> bool {
+    let t = value.trim();
+    let t = t.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(t);
+    matches!(t.trim_start_matches(['+', '-']), "NaN" | "Infinity") || t.parse::<f64>().is_ok()
+}
+
+fn is_reversible_token(value: &str) -> bool {
+    value.strip_prefix("p~").is_some_and(|rest| {
+        rest.len() >= 43
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
+}
+
+/// Query pairs, percent-decoded (`+` as space); a name without `=` has no value.
+fn parse_query(query: &str) -> Vec<(String, Option<String>)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let decode = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
+            match pair.split_once('=') {
+                Some((name, value)) => (decode(name), Some(decode(value))),
+                None => (decode(pair), None),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(yaml: &str) -> RequestPolicy {
+        RequestPolicy::new(&sluice_spec::parse_rules("t.yaml".as_ref(), yaml).unwrap())
+    }
+
+    const RULES: &str = r#"
+endpoints:
+  - pathTemplate: /orgs/{org}/members
+    allowedMethods: [GET]
+    allowedQueryParams: [per_page, page, role]
+    queryParamSchemas:
+      per_page: { type: integer }
+      role: { enum: [all, admin, member] }
+  - pathTemplate: /users/{user}
+    pathParameterSchemas:
+      user: { or: [ { format: reversible-pseudonym }, { pattern: "^[a-z]+$" } ] }
+  - pathRegex: ^/v1\.0/users(/[^/?]+)?([?].*)?$
+"#;
+
+    #[test]
+    fn allowed_requests_name_their_endpoint() {
+        let p = policy(RULES);
+        assert_eq!(
+            p.check("GET", "/orgs/acme/members", Some("per_page=50&role=admin"))
+                .unwrap()
+                .endpoint,
+            0
+        );
+        assert_eq!(p.check("GET", "/users/octocat", None).unwrap().endpoint, 1);
+        assert_eq!(
+            p.check("get", "/V1.0/users/abc", Some("$top=5"))
+                .unwrap()
+                .endpoint,
+            2
+        );
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let p = policy(RULES);
+        let e = p
+            .check("GET", "/orgs/acme/members", Some("q=secret"))
+            .unwrap_err();
+        assert_eq!(e.status, 403);
+        assert!(
+            e.detail.contains("`q` is not allowed") && e.detail.contains("per_page"),
+            "{}",
+            e.detail
+        );
+
+        let e = p
+            .check("GET", "/orgs/acme/members", Some("per_page=ten"))
+            .unwrap_err();
+        assert!(
+            e.detail
+                .contains("`per_page` = `ten` is not a whole number"),
+            "{}",
+            e.detail
+        );
+
+        let e = p.check("DELETE", "/orgs/acme/members", None).unwrap_err();
+        assert!(e.type_uri.ends_with("method-not-allowed"), "{}", e.type_uri);
+
+        let e = p.check("GET", "/users/Bad-Name!", None).unwrap_err();
+        assert!(
+            e.detail.contains("matches none of the allowed forms"),
+            "{}",
+            e.detail
+        );
+
+        let e = p.check("GET", "/admin", None).unwrap_err();
+        assert!(e.type_uri.ends_with("blocked-by-rules"));
+        assert_eq!(e.instance.as_deref(), Some("/admin"));
+    }
+
+    #[test]
+    fn queries_are_decoded_before_checking() {
+        let p = policy(RULES);
+        assert!(
+            p.check("GET", "/orgs/acme/members", Some("role=%61ll"))
+                .is_ok()
+        );
+        assert!(
+            p.check("GET", "/orgs/acme/members", Some("per%5Fpage=1"))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn forwarded_headers_join_rule_wide_and_endpoint_lists() {
+        let p = policy(
+            "allowedRequestHeaders: [Accept]\nendpoints:\n  - pathTemplate: /a\n    allowedRequestHeaders: [X-GitHub-Api-Version]\n",
+        );
+        let allowed = p.check("GET", "/a", None).unwrap();
+        assert_eq!(allowed.forward_headers, ["accept", "x-github-api-version"]);
+    }
+}

@@ -1,0 +1,121 @@
+//! Salts and encryption keys. The AES key is derived from the configured secret once, at
+//! construction: PBKDF2-HMAC-SHA256, 65536 iterations, 256 bits, salted with the pseudonym salt
+//! (psoxy's `PBKDF2WithHmacSHA256` over `PSOXY_ENCRYPTION_KEY` and `PSOXY_SALT`).
+
+use std::fmt;
+
+use aes::Aes256;
+use cbc::cipher::block_padding::Pkcs7;
+use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
+use sha2::Sha256;
+
+/// PBKDF2 iteration count psoxy uses.
+pub const PBKDF2_ITERATIONS: u32 = 65_536;
+
+/// Length of the IV taken from the front of the hash.
+pub(crate) const IV_LEN: usize = 16;
+
+/// A salt and, optionally, the AES-256 key derived from an encryption secret.
+///
+/// `Debug` never prints the salt or the key.
+#[derive(Clone)]
+pub struct Keys {
+    salt: String,
+    aes_key: Option<[u8; 32]>,
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keys")
+            .field("salt", &"<redacted>")
+            .field("can_encrypt", &self.can_encrypt())
+            .finish()
+    }
+}
+
+impl Keys {
+    /// Keys for `salt`, deriving the AES key from `encryption_secret` when given (slow: 65536
+    /// PBKDF2 rounds; do it once per process).
+    pub fn new(salt: impl Into<String>, encryption_secret: Option<&str>) -> Self {
+        let salt = salt.into();
+        let aes_key = encryption_secret.map(|secret| derive_aes_key(secret, &salt));
+        Self { salt, aes_key }
+    }
+
+    /// The salt appended to canonical values before hashing.
+    pub fn salt(&self) -> &str {
+        &self.salt
+    }
+
+    /// Whether an encryption key is configured, i.e. reversible (`p~`) output is possible.
+    pub fn can_encrypt(&self) -> bool {
+        self.aes_key.is_some()
+    }
+
+    /// AES-256-CBC/PKCS7 of `plaintext` with the given IV; `None` without an encryption key.
+    pub(crate) fn encrypt(&self, iv: &[u8; IV_LEN], plaintext: &[u8]) -> Option<Vec<u8>> {
+        let key = self.aes_key.as_ref()?;
+        let enc = cbc::Encryptor::<Aes256>::new(&(*key).into(), &(*iv).into());
+        Some(enc.encrypt_padded_vec::<Pkcs7>(plaintext))
+    }
+
+    /// Inverse of [`Keys::encrypt`]; fails without a key, on a bad length, or on bad padding
+    /// (the usual symptom of a wrong or rotated key).
+    pub(crate) fn decrypt(
+        &self,
+        iv: &[u8; IV_LEN],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, DecryptFailure> {
+        let key = self.aes_key.as_ref().ok_or(DecryptFailure::NoKey)?;
+        if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(IV_LEN) {
+            return Err(DecryptFailure::BlockSize);
+        }
+        let dec = cbc::Decryptor::<Aes256>::new(&(*key).into(), &(*iv).into());
+        dec.decrypt_padded_vec::<Pkcs7>(ciphertext)
+            .map_err(|_| DecryptFailure::Padding)
+    }
+}
+
+/// Why [`Keys::decrypt`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DecryptFailure {
+    /// No encryption key configured.
+    NoKey,
+    /// The ciphertext is empty or not a multiple of the block size.
+    BlockSize,
+    /// The PKCS7 padding is wrong (wrong key, or a damaged token).
+    Padding,
+}
+
+fn derive_aes_key(secret: &str, salt: &str) -> [u8; 32] {
+    pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(secret.as_bytes(), salt.as_bytes(), PBKDF2_ITERATIONS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_wrong_key() {
+        let k = Keys::new("salt", Some("secret"));
+        let iv = [7u8; IV_LEN];
+        let ct = k.encrypt(&iv, b"hello").unwrap();
+        assert_eq!(ct.len(), 16);
+        assert_eq!(k.decrypt(&iv, &ct).unwrap(), b"hello");
+        let other = Keys::new("salt", Some("other"));
+        // A wrong key almost always breaks the padding; it never yields the plaintext.
+        assert_ne!(other.decrypt(&iv, &ct).ok().as_deref(), Some(&b"hello"[..]));
+        assert_eq!(
+            Keys::new("salt", None).decrypt(&iv, &ct),
+            Err(DecryptFailure::NoKey)
+        );
+        assert_eq!(k.decrypt(&iv, &ct[..5]), Err(DecryptFailure::BlockSize));
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let s = format!("{:?}", Keys::new("pepper", Some("secret")));
+        assert!(!s.contains("pepper"));
+        assert!(s.contains("can_encrypt: true"));
+    }
+}

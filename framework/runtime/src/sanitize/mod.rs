@@ -1,0 +1,194 @@
+//! The sanitizer: what leaves the proxy. Compiles an endpoint's `responseSchema` and transforms
+//! once, then sanitizes each response body: parse once, filter by the schema, apply every
+//! transform in one traversal driven by the compiled plan (`plan`), write the result as psoxy
+//! would ([`output`]).
+//!
+//! A response that is not JSON, or a transform that cannot apply (pseudonymizing an object, say),
+//! fails the whole response: nothing leaves unsanitized.
+
+mod apply;
+pub mod output;
+mod plan;
+pub mod schema_filter;
+mod text;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use sluice_spec::jsonpath::JsonPath;
+use sluice_spec::response_schema::ResponseSchema;
+use sluice_spec::rules::Rules;
+use sluice_spec::transform::TransformKind;
+
+use crate::pseudonym::Pseudonymizer;
+use apply::{Compiled, Transforms};
+use plan::{Stage, has_filter, run_stage};
+use schema_filter::Definitions;
+
+/// Why a response could not be sanitized.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SanitizeError {
+    /// The body is not JSON.
+    #[error("the response is not JSON: {0}")]
+    NotJson(String),
+    /// A transform could not be applied to a value it selected.
+    #[error("transform #{index} (!<{kind}>) failed at `{pointer}`: {cause}")]
+    Transform {
+        /// 1-based position of the transform in the endpoint's list.
+        index: usize,
+        /// Its kind.
+        kind: TransformKind,
+        /// JSON pointer of the value.
+        pointer: String,
+        /// What went wrong.
+        cause: String,
+    },
+}
+
+impl plan::WithPointer for SanitizeError {
+    fn prepend(&mut self, step: &str) {
+        if let Self::Transform { pointer, .. } = self {
+            pointer.insert_str(0, &format!("/{step}"));
+        }
+    }
+}
+
+/// The sanitizers of every endpoint of a rules file.
+#[derive(Debug, Clone)]
+pub struct Sanitizer {
+    endpoints: Vec<EndpointSanitizer>,
+    definitions: Arc<BTreeMap<String, ResponseSchema>>,
+    pseudonymizer: Arc<Pseudonymizer>,
+}
+
+/// One endpoint's compiled response rules.
+#[derive(Debug, Clone)]
+struct EndpointSanitizer {
+    schema: Option<ResponseSchema>,
+    transforms: Transforms,
+    conditions: Vec<Option<JsonPath>>,
+    stages: Vec<Stage>,
+}
+
+impl Sanitizer {
+    /// Compiles the response side of `rules`.
+    pub fn new(rules: &Rules, pseudonymizer: Arc<Pseudonymizer>) -> Self {
+        let endpoints = rules
+            .endpoints
+            .iter()
+            .map(|endpoint| {
+                let transforms: Vec<_> = endpoint.transforms.iter().map(|t| &t.value).collect();
+                let json_paths: Vec<Vec<JsonPath>> = transforms
+                    .iter()
+                    .map(|t| {
+                        t.selection()
+                            .json_paths
+                            .iter()
+                            .map(|p| p.value.clone())
+                            .collect()
+                    })
+                    .collect();
+                let conditions: Vec<Option<JsonPath>> = transforms
+                    .iter()
+                    .map(|t| {
+                        t.selection()
+                            .apply_only_when
+                            .as_ref()
+                            .map(|c| c.value.clone())
+                    })
+                    .collect();
+                EndpointSanitizer {
+                    schema: endpoint.response_schema.clone(),
+                    transforms: Transforms(transforms.iter().map(|t| Compiled::new(t)).collect()),
+                    stages: stages(&json_paths, &conditions),
+                    conditions,
+                }
+            })
+            .collect();
+        Self {
+            endpoints,
+            definitions: Arc::new(rules.definitions.clone()),
+            pseudonymizer,
+        }
+    }
+
+    /// Sanitizes a response body of endpoint number `endpoint` (as
+    /// [`crate::policy::RequestPolicy::check`] found it). An empty body stays empty; several
+    /// concatenated JSON values (NDJSON) are sanitized one by one and joined with `\n`.
+    pub fn sanitize(&self, endpoint: usize, body: &[u8]) -> Result<Vec<u8>, SanitizeError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(body.to_vec());
+        }
+        let mut out = Vec::with_capacity(body.len());
+        for (i, value) in serde_json::Deserializer::from_slice(body)
+            .into_iter::<Value>()
+            .enumerate()
+        {
+            let value = value.map_err(|e| SanitizeError::NotJson(e.to_string()))?;
+            let value = self.sanitize_value(endpoint, value)?;
+            if i > 0 {
+                out.push(b'\n');
+            }
+            output::write_json(&mut out, &value);
+        }
+        Ok(out)
+    }
+
+    /// Sanitizes one parsed document of endpoint number `endpoint`.
+    pub fn sanitize_value(&self, endpoint: usize, mut doc: Value) -> Result<Value, SanitizeError> {
+        let e = &self.endpoints[endpoint];
+        if let Some(schema) = &e.schema {
+            let defs = Definitions {
+                rules: &self.definitions,
+                local: schema.definitions.as_ref(),
+            };
+            doc = schema_filter::filter(doc, schema, defs);
+        }
+        for stage in &e.stages {
+            // applyOnlyWhen is evaluated on the document as the earlier stages left it.
+            let active: Vec<bool> = e
+                .conditions
+                .iter()
+                .map(|c| {
+                    c.as_ref()
+                        .is_none_or(|c| !c.select_pointers(&doc).is_empty())
+                })
+                .collect();
+            let snapshot = stage.needs_root.then(|| doc.clone());
+            let applier = apply::Applier {
+                transforms: &e.transforms,
+                active: &active,
+                pseudonymizer: &self.pseudonymizer,
+            };
+            if run_stage(
+                stage,
+                &mut doc,
+                snapshot.as_ref().unwrap_or(&Value::Null),
+                &applier,
+            )? == plan::Effect::Remove
+            {
+                doc = Value::Null;
+            }
+        }
+        Ok(doc)
+    }
+}
+
+/// Splits transforms into stages: a transform that filters (`[?(...)]`) or has `applyOnlyWhen`
+/// starts a new stage when transforms come before it, so it sees their results as in psoxy.
+fn stages(json_paths: &[Vec<JsonPath>], conditions: &[Option<JsonPath>]) -> Vec<Stage> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (index, paths) in json_paths.iter().enumerate() {
+        let order_sensitive =
+            conditions[index].is_some() || paths.iter().any(|p| has_filter(p.segments()));
+        match groups.last_mut() {
+            Some(group) if !order_sensitive => group.push(index),
+            _ => groups.push(vec![index]),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|group| Stage::new(group.into_iter().map(|i| (i, json_paths[i].as_slice()))))
+        .collect()
+}

@@ -1,0 +1,570 @@
+//! The compiled plan of an endpoint's transforms and the single traversal that applies it.
+//!
+//! Every JSONPath of every transform becomes a list of steps; walking the document once, each node
+//! carries the set of `(path, step)` states that reached it, computes its children's states from
+//! them, and learns which paths it completes. Subtrees no state reaches are not visited. Matches
+//! are applied bottom-up in rule order: transform by transform, and within a transform path by
+//! path, as psoxy applies them one after the other.
+//!
+//! psoxy evaluates each transform's filters (`[?(...)]`) and `applyOnlyWhen` on the document as
+//! left by the transforms before it. Where that could matter (a transform with a filter or a
+//! condition after another transform), the plan starts a new *stage* there: stages run one after
+//! the other, each one traversal. Most endpoints have one stage.
+//!
+//! Selection follows Jayway exactly as `sluice_spec::jsonpath`'s reference evaluator does
+//! (a property test checks that the two agree).
+
+use serde_json::{Map, Value};
+use sluice_spec::jsonpath::{FilterExpr, JsonPath, Operand, PathRoot, Segment, Selector};
+
+/// One JSONPath of one transform.
+#[derive(Debug, Clone)]
+pub(crate) struct PlanPath {
+    /// Index of the transform in the endpoint's list.
+    pub(crate) transform: usize,
+    /// The path's steps.
+    pub(crate) segments: Vec<Segment>,
+}
+
+/// Transforms applied in one traversal.
+#[derive(Debug, Clone)]
+pub(crate) struct Stage {
+    /// Every path of the stage's transforms, ordered by transform then by path.
+    pub(crate) paths: Vec<PlanPath>,
+    /// Whether some filter refers to the document root (`$`), which then needs a snapshot.
+    pub(crate) needs_root: bool,
+}
+
+impl Stage {
+    /// The stage for `transforms` (index, its JSONPaths), in order.
+    pub(crate) fn new<'a>(transforms: impl IntoIterator<Item = (usize, &'a [JsonPath])>) -> Self {
+        let mut paths = Vec::new();
+        for (transform, json_paths) in transforms {
+            for p in json_paths {
+                paths.push(PlanPath {
+                    transform,
+                    segments: p.segments().to_vec(),
+                });
+            }
+        }
+        let needs_root = paths
+            .iter()
+            .any(|p| p.segments.iter().any(segment_uses_root));
+        Self { paths, needs_root }
+    }
+}
+
+/// Whether a JSONPath's steps contain a filter that reads the document root or a filter.
+pub(crate) fn has_filter(segments: &[Segment]) -> bool {
+    segments
+        .iter()
+        .any(|s| matches!(s.selector(), Selector::Filter(_)))
+}
+
+fn segment_uses_root(segment: &Segment) -> bool {
+    match segment.selector() {
+        Selector::Filter(f) => filter_uses_root(f),
+        _ => false,
+    }
+}
+
+fn filter_uses_root(f: &FilterExpr) -> bool {
+    let operand = |o: &Operand| match o {
+        Operand::Path(p) => p.root == PathRoot::Root || p.segments.iter().any(segment_uses_root),
+        Operand::Literal(_) | Operand::Regex(_) => false,
+    };
+    match f {
+        FilterExpr::Or(list) | FilterExpr::And(list) => list.iter().any(filter_uses_root),
+        FilterExpr::Not(inner) => filter_uses_root(inner),
+        FilterExpr::Exists(p) => {
+            p.root == PathRoot::Root || p.segments.iter().any(segment_uses_root)
+        }
+        FilterExpr::Compare { left, right, .. } => operand(left) || operand(right),
+    }
+}
+
+/// What applying a transform to a node did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effect {
+    /// The node stays (possibly changed in place).
+    Keep,
+    /// The node is removed from its parent (`redact`).
+    Remove,
+}
+
+/// Applies transform number `transform` to a matched node.
+pub(crate) trait Applier {
+    /// The error a transform can fail with.
+    type Error: WithPointer;
+    /// Applies the transform in place, or asks for the node's removal.
+    fn apply(&self, transform: usize, node: &mut Value) -> Result<Effect, Self::Error>;
+}
+
+/// Errors that learn, as they travel up, where in the document they happened.
+pub(crate) trait WithPointer {
+    /// Prepends one step (`/key` or `/3`) to the error's JSON pointer.
+    fn prepend(&mut self, step: &str);
+}
+
+/// A `(path, step)` pair: "path `path` has consumed `step` of its steps to reach this node".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct State {
+    path: u32,
+    step: u32,
+}
+
+/// How a state at a node reaches the node's children.
+enum Reach<'p> {
+    /// Children selected by this selector go on to `next`.
+    Select {
+        selector: &'p Selector,
+        next: State,
+        indices: Vec<usize>,
+    },
+    /// Every child goes on to `next` (Jayway's deep-scan shortcut on arrays).
+    All(State),
+}
+
+struct Walk<'p, 'r, A> {
+    stage: &'p Stage,
+    root: &'r Value,
+    applier: &'p A,
+}
+
+/// Runs one stage over `doc`. `root` is the document as the stage found it, for `$` filters
+/// (any value when the stage has none).
+pub(crate) fn run_stage<A: Applier>(
+    stage: &Stage,
+    doc: &mut Value,
+    root: &Value,
+    applier: &A,
+) -> Result<Effect, A::Error> {
+    let initial: Vec<State> = (0..stage.paths.len())
+        .map(|p| State {
+            path: p as u32,
+            step: 0,
+        })
+        .collect();
+    let walk = Walk {
+        stage,
+        root,
+        applier,
+    };
+    walk.visit(doc, initial)
+}
+
+impl<'p, A: Applier> Walk<'p, '_, A> {
+    fn segments(&self, state: State) -> &'p [Segment] {
+        &self.stage.paths[state.path as usize].segments
+    }
+
+    fn visit(&self, node: &mut Value, mut states: Vec<State>) -> Result<Effect, A::Error> {
+        let mut matched: Vec<u32> = Vec::new();
+        let mut reaches: Vec<Reach<'p>> = Vec::new();
+        let mut scans: Vec<State> = Vec::new();
+        let mut i = 0;
+        while i < states.len() {
+            let state = states[i];
+            i += 1;
+            let segments = self.segments(state);
+            let Some(segment) = segments.get(state.step as usize) else {
+                matched.push(state.path);
+                continue;
+            };
+            let next = State {
+                path: state.path,
+                step: state.step + 1,
+            };
+            let leaf = state.step as usize + 1 == segments.len();
+            match segment {
+                Segment::Child(selector) => {
+                    self.child(node, selector, next, &mut states, &mut reaches)
+                }
+                Segment::Descendant(selector) => {
+                    if !(node.is_object() || node.is_array()) {
+                        continue;
+                    }
+                    if self.scan_predicate(selector, node, leaf) {
+                        if node.is_array() && !leaf {
+                            reaches.push(Reach::All(next));
+                        } else {
+                            self.child(node, selector, next, &mut states, &mut reaches);
+                        }
+                    }
+                    scans.push(state);
+                }
+            }
+        }
+
+        if !reaches.is_empty() || !scans.is_empty() {
+            self.visit_children(node, &reaches, &scans)?;
+        }
+
+        matched.sort_unstable();
+        matched.dedup();
+        let mut effect = Effect::Keep;
+        for path in matched {
+            let transform = self.stage.paths[path as usize].transform;
+            if self.applier.apply(transform, node)? == Effect::Remove {
+                effect = Effect::Remove;
+                break;
+            }
+        }
+        Ok(effect)
+    }
+
+    /// Jayway's `child` step at `node`: filters on objects continue at the node itself; other
+    /// selectors reach children.
+    fn child(
+        &self,
+        node: &Value,
+        selector: &'p Selector,
+        next: State,
+        states: &mut Vec<State>,
+        reaches: &mut Vec<Reach<'p>>,
+    ) {
+        match (selector, node) {
+            (Selector::Filter(f), Value::Object(_))
+                if f.matches(node, self.root) && !states.contains(&next) =>
+            {
+                states.push(next);
+            }
+            (Selector::Filter(_), Value::Object(_)) => {}
+            (
+                Selector::Index(_) | Selector::Indices(_) | Selector::Slice { .. },
+                Value::Array(a),
+            ) => {
+                let indices = effective_indices(selector, a.len());
+                reaches.push(Reach::Select {
+                    selector,
+                    next,
+                    indices,
+                });
+            }
+            (_, Value::Object(_) | Value::Array(_)) => {
+                reaches.push(Reach::Select {
+                    selector,
+                    next,
+                    indices: Vec::new(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn scan_predicate(&self, selector: &Selector, node: &Value, leaf: bool) -> bool {
+        match selector {
+            Selector::Name(n) => node.as_object().is_some_and(|m| m.contains_key(n)),
+            Selector::Names(ns) => node
+                .as_object()
+                .is_some_and(|m| !leaf || ns.iter().all(|n| m.contains_key(n))),
+            Selector::Index(_) | Selector::Indices(_) | Selector::Slice { .. } => node.is_array(),
+            Selector::Wildcard => true,
+            Selector::Filter(f) => f.matches(node, self.root),
+        }
+    }
+
+    fn visit_children(
+        &self,
+        node: &mut Value,
+        reaches: &[Reach<'p>],
+        scans: &[State],
+    ) -> Result<(), A::Error> {
+        match node {
+            Value::Object(map) => {
+                let mut removed: Vec<String> = Vec::new();
+                for (key, child) in map.iter_mut() {
+                    let states = self.child_states(reaches, scans, Some(key), None, child);
+                    if states.is_empty() {
+                        continue;
+                    }
+                    match self.visit(child, states) {
+                        Ok(Effect::Keep) => {}
+                        Ok(Effect::Remove) => removed.push(key.clone()),
+                        Err(mut e) => {
+                            e.prepend(&escape_pointer(key));
+                            return Err(e);
+                        }
+                    }
+                }
+                remove_keys(map, &removed);
+            }
+            Value::Array(items) => {
+                let mut removed: Vec<usize> = Vec::new();
+                for (index, child) in items.iter_mut().enumerate() {
+                    let states = self.child_states(reaches, scans, None, Some(index), child);
+                    if states.is_empty() {
+                        continue;
+                    }
+                    match self.visit(child, states) {
+                        Ok(Effect::Keep) => {}
+                        Ok(Effect::Remove) => removed.push(index),
+                        Err(mut e) => {
+                            e.prepend(&index.to_string());
+                            return Err(e);
+                        }
+                    }
+                }
+                for index in removed.into_iter().rev() {
+                    items.remove(index);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The states a child starts with, from how its parent's states reach children.
+    fn child_states(
+        &self,
+        reaches: &[Reach<'p>],
+        scans: &[State],
+        key: Option<&str>,
+        index: Option<usize>,
+        child: &Value,
+    ) -> Vec<State> {
+        let mut states = Vec::new();
+        let mut add = |s: State| {
+            if !states.contains(&s) {
+                states.push(s);
+            }
+        };
+        for reach in reaches {
+            match reach {
+                Reach::All(next) => add(*next),
+                Reach::Select {
+                    selector,
+                    next,
+                    indices,
+                } => {
+                    let selected = match (selector, key, index) {
+                        (Selector::Name(n), Some(k), _) => n == k,
+                        (Selector::Names(ns), Some(k), _) => ns.iter().any(|n| n == k),
+                        (Selector::Wildcard, _, _) => true,
+                        (Selector::Filter(f), _, Some(_)) => f.matches(child, self.root),
+                        (
+                            Selector::Index(_) | Selector::Indices(_) | Selector::Slice { .. },
+                            _,
+                            Some(i),
+                        ) => indices.contains(&i),
+                        _ => false,
+                    };
+                    if selected {
+                        add(*next);
+                    }
+                }
+            }
+        }
+        if child.is_object() || child.is_array() {
+            for scan in scans {
+                add(*scan);
+            }
+        }
+        states
+    }
+}
+
+/// The array positions an index, index list or slice selects (Jayway's rules: a negative index
+/// counts from the end once; slices `[a:b]` do not normalise negative bounds).
+fn effective_indices(selector: &Selector, len: usize) -> Vec<usize> {
+    let len = len as i64;
+    let resolve = |ix: i64| {
+        let eff = if ix < 0 { len + ix } else { ix };
+        (0..len).contains(&eff).then_some(eff as usize)
+    };
+    match selector {
+        Selector::Index(ix) => resolve(*ix).into_iter().collect(),
+        Selector::Indices(ixs) => ixs.iter().filter_map(|ix| resolve(*ix)).collect(),
+        Selector::Slice { start, end } => {
+            let range = match (start, end) {
+                (Some(from), None) => {
+                    let from = if *from < 0 { len + from } else { *from };
+                    from.max(0)..len
+                }
+                (Some(from), Some(to)) if len > 0 => *from..(*to).min(len),
+                (None, Some(to)) if len > 0 => {
+                    let to = if *to < 0 { len + to } else { *to };
+                    0..to.min(len)
+                }
+                _ => 0..0,
+            };
+            range.filter_map(resolve).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn remove_keys(map: &mut Map<String, Value>, keys: &[String]) {
+    for key in keys {
+        map.shift_remove(key);
+    }
+}
+
+/// RFC 6901 escaping of one pointer step.
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// Marks every node the plan matches, replacing it with `"<matched>"`.
+    struct Mark;
+
+    #[derive(Debug)]
+    struct NoError;
+
+    impl WithPointer for NoError {
+        fn prepend(&mut self, _: &str) {}
+    }
+
+    impl Applier for Mark {
+        type Error = NoError;
+        fn apply(&self, _: usize, node: &mut Value) -> Result<Effect, NoError> {
+            *node = json!("<matched>");
+            Ok(Effect::Keep)
+        }
+    }
+
+    fn by_plan(path: &str, doc: &Value) -> Value {
+        let path = JsonPath::parse(path).unwrap();
+        let stage = Stage::new([(0, std::slice::from_ref(&path))]);
+        let mut out = doc.clone();
+        run_stage(&stage, &mut out, doc, &Mark).unwrap();
+        out
+    }
+
+    fn by_reference(path: &str, doc: &Value) -> Value {
+        let path = JsonPath::parse(path).unwrap();
+        let mut pointers = path.select_pointers(doc);
+        // Deepest first, so a replaced parent does not hide its children.
+        pointers.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
+        let mut out = doc.clone();
+        for p in pointers {
+            if p.is_empty() {
+                out = json!("<matched>");
+            } else if let Some(slot) = out.pointer_mut(&p) {
+                *slot = json!("<matched>");
+            }
+        }
+        out
+    }
+
+    const PATHS: &[&str] = &[
+        "$",
+        "$.a",
+        "$..email",
+        "$..id",
+        "$.a.b",
+        "$[*].login",
+        "$.items[*].attendees[*].email",
+        "$..[?(@.type == 'user')].id",
+        "$.items[?(@.self)].email",
+        "$.items[?(!@.self)]",
+        "$..[0]",
+        "$..[0].id",
+        "$.items[-1]",
+        "$.items[0,2]",
+        "$.items[1:3]",
+        "$.items[:2].id",
+        "$.items[-2:]",
+        "$['a','id']",
+        "$..['email','id']",
+        "$.*",
+        "$..*",
+        "$.a..id",
+        "$.items[*]..email",
+        "$..[?(@.email =~ /.*@acme\\.com/i)].email",
+        "$[?(@.type == 'user')]",
+        "$..a[?(@.id > 1)]",
+        "$..[?(@.id in [1, 2])].type",
+    ];
+
+    fn sample() -> Value {
+        json!({
+            "a": {"b": 1, "id": 7, "email": "a@acme.com", "type": "user"},
+            "id": 3,
+            "type": "user",
+            "items": [
+                {"id": 1, "email": "X@ACME.com", "self": true, "attendees": [{"email": "p@q.r", "id": 2}]},
+                {"id": 2, "email": "y@other.org", "type": "user", "attendees": []},
+                [ {"id": 4, "email": "n@acme.com"} ],
+                "text",
+                {"a": [{"id": 5}, {"id": 0, "type": "user"}]}
+            ]
+        })
+    }
+
+    #[test]
+    fn the_plan_selects_what_the_reference_evaluator_selects() {
+        let doc = sample();
+        for path in PATHS {
+            assert_eq!(by_plan(path, &doc), by_reference(path, &doc), "path {path}");
+        }
+    }
+
+    #[test]
+    fn redacted_array_elements_and_keys_are_removed_in_order() {
+        struct Redact;
+        impl Applier for Redact {
+            type Error = NoError;
+            fn apply(&self, _: usize, _: &mut Value) -> Result<Effect, NoError> {
+                Ok(Effect::Remove)
+            }
+        }
+        let paths = [
+            JsonPath::parse("$.items[?(@.drop)]").unwrap(),
+            JsonPath::parse("$.x").unwrap(),
+        ];
+        let stage = Stage::new([(0, &paths[..])]);
+        let mut doc = json!({"x": 1, "keep": 2, "items": [{"drop": true}, 1, {"drop": 1}, 2]});
+        run_stage(&stage, &mut doc, &Value::Null, &Redact).unwrap();
+        assert_eq!(
+            serde_json::to_string(&doc).unwrap(),
+            r#"{"keep":2,"items":[1,2]}"#
+        );
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            (0i64..4).prop_map(Value::from),
+            prop::sample::select(vec!["user", "bot", "a@acme.com", "x"]).prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(
+                    (
+                        prop::sample::select(vec![
+                            "a",
+                            "b",
+                            "id",
+                            "email",
+                            "type",
+                            "self",
+                            "items",
+                            "attendees"
+                        ]),
+                        inner
+                    ),
+                    0..5
+                )
+                .prop_map(|kvs| Value::Object(
+                    kvs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+                )),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn plan_and_reference_agree_on_any_document(doc in arb_json(), path in prop::sample::select(PATHS)) {
+            prop_assert_eq!(by_plan(path, &doc), by_reference(path, &doc), "path {}", path);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The text transforms (`redactRegexMatches`, `redactExceptPhrases`,
+//! `redactExceptSubstringsMatchingRegexes`, `filterTokenByRegex`, `textDigest`) with psoxy's
+//! semantics, including where Java's regex engine differs from ours.
+//!
+//! psoxy's patterns are Java's: `matches()` must match the whole text, `.` stops at any line
+//! terminator (`\n`, `\r`, U+0085, U+2028, U+2029) and `\s` is ASCII whitespace. Patterns this
+//! module builds itself spell those out; patterns from rules are anchored with `^(?:…)$` for
+//! full-match uses.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::output::to_json_string;
+
+/// Java's `.`: anything but a line terminator.
+const JAVA_DOT: &str = r"[^\n\r\u{85}\u{2028}\u{2029}]";
+/// Java's `\s`: ASCII whitespace.
+const JAVA_SPACE: &str = r"[ \t\n\x0B\f\r]";
+
+/// A rule's regex anchored for Java's `matches()`.
+pub(crate) fn full_match(pattern: &str) -> Regex {
+    Regex::new(&format!("^(?:{pattern})$")).expect("a pattern that compiled also compiles anchored")
+}
+
+/// Commons-lang `isBlank`: empty or only Java whitespace.
+pub(crate) fn is_blank(s: &str) -> bool {
+    s.chars().all(is_java_whitespace)
+}
+
+/// Java's `Character.isWhitespace`.
+fn is_java_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | '\u{1C}'..='\u{1F}'
+    ) || (c.is_whitespace() && !matches!(c, '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{85}'))
+}
+
+/// Java's `String.trim`: strips characters up to U+0020 from both ends.
+fn java_trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c <= ' ')
+}
+
+/// `redactRegexMatches`: every match of every pattern, in order, is removed.
+pub(crate) fn redact_regex_matches(text: &str, patterns: &[Regex]) -> String {
+    let mut out = text.to_owned();
+    for pattern in patterns {
+        out = pattern.replace_all(&out, "").into_owned();
+    }
+    out
+}
+
+/// `redactExceptPhrases`: the phrases found (as whole words, case-insensitively), as written in
+/// the text, joined with `,`; `""` when none is.
+#[derive(Debug, Clone)]
+pub(crate) struct Phrases(Vec<Regex>);
+
+impl Phrases {
+    pub(crate) fn new(phrases: &[String]) -> Self {
+        Self(
+            phrases
+                .iter()
+                .map(|p| {
+                    let pattern = format!(
+                        r"(?i)^{JAVA_DOT}*?\b({}){JAVA_SPACE_OR_COLON}*\b{JAVA_DOT}*?$",
+                        regex::escape(p),
+                        JAVA_SPACE_OR_COLON = "[ \\t\\n\\x0B\\f\\r:]"
+                    );
+                    Regex::new(&pattern).expect("an escaped phrase compiles")
+                })
+                .collect(),
+        )
+    }
+
+    pub(crate) fn apply(&self, text: &str) -> String {
+        self.0
+            .iter()
+            .filter_map(|re| re.captures(text).and_then(|c| c.get(1)).map(|m| m.as_str()))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// `redactExceptSubstringsMatchingRegexes`: the longest substring matching one of the
+/// exceptions (the first listed on a tie); `""` when none matches.
+#[derive(Debug, Clone)]
+pub(crate) struct Exceptions(Vec<Regex>);
+
+impl Exceptions {
+    pub(crate) fn new(exceptions: &[&str]) -> Self {
+        Self(
+            exceptions
+                .iter()
+                .map(|e| {
+                    Regex::new(&format!("^{JAVA_DOT}*?({e}){JAVA_DOT}*?$"))
+                        .expect("a pattern that compiled also compiles wrapped")
+                })
+                .collect(),
+        )
+    }
+
+    pub(crate) fn apply(&self, text: &str) -> String {
+        let mut best: Option<&str> = None;
+        for re in &self.0 {
+            if let Some(m) = re.captures(text).and_then(|c| c.get(1))
+                && best.is_none_or(|b| m.as_str().chars().count() > b.chars().count())
+            {
+                best = Some(m.as_str());
+            }
+        }
+        best.unwrap_or_default().to_owned()
+    }
+}
+
+/// `filterTokenByRegex`: splits on the delimiter (Java's `split`), keeps tokens that fully match
+/// a filter, joins them with a space; `None` (null) when nothing is kept.
+pub(crate) fn filter_tokens(text: &str, delimiter: &Regex, filters: &[Regex]) -> Option<String> {
+    let kept: Vec<&str> = java_split(text, delimiter)
+        .into_iter()
+        .filter(|token| filters.iter().any(|f| f.is_match(token)))
+        .collect();
+    let joined = kept.join(" ");
+    let trimmed = java_trim(&joined);
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
+/// Java's `String.split(regex)`: trailing empty strings dropped; a zero-width match at the start
+/// yields no leading empty string.
+fn java_split<'t>(text: &'t str, delimiter: &Regex) -> Vec<&'t str> {
+    let mut pieces = Vec::new();
+    let mut last = 0;
+    for m in delimiter.find_iter(text) {
+        if m.start() == 0 && m.end() == 0 {
+            continue;
+        }
+        if m.start() == m.end() && m.start() == text.len() {
+            break;
+        }
+        pieces.push(&text[last..m.start()]);
+        last = m.end();
+    }
+    pieces.push(&text[last..]);
+    while pieces.last() == Some(&"") && pieces.len() > 1 {
+        pieces.pop();
+    }
+    if pieces == [""] && !text.is_empty() {
+        pieces.clear();
+    }
+    pieces
+}
+
+/// `textDigest`: `{"keywords"?:{…},"length":…,"word_count":…}` as a compact JSON string;
+/// `length` counts UTF-16 code units, as Java does.
+pub(crate) fn text_digest(text: &str, keywords: &[String]) -> String {
+    let mut digest = BTreeMap::new();
+    if text.is_empty() {
+        digest.insert("length", Value::from(0));
+        digest.insert("word_count", Value::from(0));
+    } else {
+        digest.insert("length", Value::from(text.encode_utf16().count()));
+        let words = java_split(java_trim(text), &ascii_space_run()).len().max(1);
+        digest.insert("word_count", Value::from(words));
+        if !keywords.is_empty() {
+            let wanted: Vec<String> = keywords.iter().map(|k| k.to_lowercase()).collect();
+            let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+            let lower = text.to_lowercase();
+            for token in lower.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if !token.is_empty() && wanted.iter().any(|w| w == token) {
+                    *counts.entry(token.to_owned()).or_default() += 1;
+                }
+            }
+            if !counts.is_empty() {
+                digest.insert(
+                    "keywords",
+                    serde_json::to_value(counts).expect("counts serialize"),
+                );
+            }
+        }
+    }
+    let map: serde_json::Map<String, Value> =
+        digest.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    to_json_string(&Value::Object(map))
+}
+
+fn ascii_space_run() -> Regex {
+    Regex::new(&format!("{JAVA_SPACE}+")).expect("a fixed pattern compiles")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_keep_whole_words_as_written() {
+        let p = Phrases::new(&["phrase1".into(), "phrase2 2".into(), "Phrase3".into()]);
+        for (input, out) in [
+            ("phrase1", "phrase1"),
+            ("Phrase1", "Phrase1"),
+            ("phrase2 2", "phrase2 2"),
+            ("phrase3", "phrase3"),
+            ("phrase4", ""),
+            ("blah phrase1", "phrase1"),
+            ("blah phrase1: blah", "phrase1"),
+            ("line one\nphrase1", ""),
+        ] {
+            assert_eq!(p.apply(input), out, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn exceptions_keep_the_longest_match() {
+        let e = Exceptions::new(&["(?i)focus time", "(?i)focus time block"]);
+        assert_eq!(e.apply("My Focus Time Block today"), "Focus Time Block");
+        assert_eq!(e.apply("lunch"), "");
+        assert_eq!(e.apply("focus time\nsecond line"), "");
+    }
+
+    #[test]
+    fn tokens_are_filtered_like_psoxy() {
+        let delimiter = Regex::new(r"\s+").unwrap();
+        let zoom = [full_match(r"https://[^.]+\.zoom\.us/.*")];
+        assert_eq!(
+            filter_tokens(
+                "come to my zoom meeting! \r\n https://acme.zoom.us/12312345?pwd=1234asAf",
+                &delimiter,
+                &zoom
+            )
+            .as_deref(),
+            Some("https://acme.zoom.us/12312345?pwd=1234asAf")
+        );
+        assert_eq!(
+            filter_tokens(" https://acme.meet.us/x", &delimiter, &zoom),
+            None
+        );
+    }
+
+    #[test]
+    fn java_split_drops_trailing_empties_and_keeps_a_leading_one() {
+        let comma = Regex::new(",").unwrap();
+        assert_eq!(java_split("a,b,,", &comma), ["a", "b"]);
+        assert_eq!(java_split(",a", &comma), ["", "a"]);
+        assert_eq!(java_split("", &comma), [""]);
+    }
+
+    #[test]
+    fn digests_count_utf16_units_words_and_keywords() {
+        assert_eq!(
+            text_digest("Hello world", &[]),
+            r#"{"length":11,"word_count":2}"#
+        );
+        assert_eq!(text_digest("", &[]), r#"{"length":0,"word_count":0}"#);
+        assert_eq!(text_digest("   ", &[]), r#"{"length":3,"word_count":1}"#);
+        assert_eq!(text_digest("😀", &[]), r#"{"length":2,"word_count":1}"#);
+        assert_eq!(
+            text_digest(
+                "Urgent: the deploy is urgent!",
+                &["URGENT".into(), "deploy".into()]
+            ),
+            r#"{"keywords":{"deploy":1,"urgent":2},"length":29,"word_count":5}"#
+        );
+    }
+
+    #[test]
+    fn regex_matches_are_removed_everywhere() {
+        let pwd = [Regex::new("(?i)pwd=[^&]*").unwrap()];
+        assert_eq!(
+            redact_regex_matches("https://z.us/j/1?PWD=abc&x=1", &pwd),
+            "https://z.us/j/1?&x=1"
+        );
+    }
+}
