@@ -2,9 +2,10 @@
 //! examples through the sanitizer and reports every row whose output differs from the expected
 //! JSON. A psoxy user checks a migration by pointing it at their own files.
 //!
-//! The manifest is TSV with a header row naming at least `rules method url original expected`
-//! (other columns, such as `name`, are ignored or used as labels). Paths are relative to
-//! `--root`. A refused request's output is its problem document (RFC 9457), so refusals are
+//! The manifest is TSV with a header row naming at least `rules method url original expected`.
+//! Optional columns: `name` (a label for reports), `email_domain` (`preserve`, `redact`,
+//! `encrypt`, `hash`: psoxy's `EMAIL_DOMAIN_HANDLING`) and `email_canonicalization` (`strict`,
+//! `ignore_dots`); others are ignored. Paths are relative to `--root`. A refused request's output is its problem document (RFC 9457), so refusals are
 //! checked like any other row.
 
 use std::collections::HashMap;
@@ -13,6 +14,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
+
+use sluice::pseudonym::{EmailCanonicalization, EmailDomainHandling};
 
 use crate::engine::{Engine, Outcome, pseudonymizer};
 use crate::secrets::SecretArgs;
@@ -39,7 +42,6 @@ struct Row {
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let (salt, key) = args.secrets.resolve()?;
-    let pseudonymizer = pseudonymizer(&salt, key.as_deref())?;
     let root = args.root.clone().unwrap_or_else(|| {
         args.manifest
             .parent()
@@ -48,7 +50,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     });
     let rows = read_manifest(&args.manifest)?;
 
-    let mut engines: HashMap<String, Engine> = HashMap::new();
+    let mut engines = Engines {
+        salt,
+        key,
+        loaded: HashMap::new(),
+    };
     let (mut passed, mut failed) = (0usize, 0usize);
     for row in &rows {
         let label = row
@@ -56,7 +62,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
             .get("name")
             .filter(|n| !n.is_empty())
             .unwrap_or(&row.fields["original"]);
-        match check_row(row, &root, &pseudonymizer, &mut engines) {
+        match check_row(row, &root, &mut engines) {
             Ok(()) => passed += 1,
             Err(why) => {
                 failed += 1;
@@ -125,18 +131,46 @@ fn read_manifest(path: &Path) -> Result<Vec<Row>> {
         .collect()
 }
 
-fn check_row(
-    row: &Row,
-    root: &Path,
-    pseudonymizer: &std::sync::Arc<sluice::pseudonym::Pseudonymizer>,
-    engines: &mut HashMap<String, Engine>,
-) -> Result<()> {
-    let rules = &row.fields["rules"];
-    if !engines.contains_key(rules) {
-        let engine = Engine::load(&root.join(rules), pseudonymizer.clone())?;
-        engines.insert(rules.clone(), engine);
+/// Engines by (rules file, email options), built on first use: the key derivation is slow.
+struct Engines {
+    salt: String,
+    key: Option<String>,
+    loaded: HashMap<(String, String, String), Engine>,
+}
+
+impl Engines {
+    fn get(&mut self, root: &Path, row: &Row) -> Result<&Engine> {
+        let option = |c: &str| row.fields.get(c).cloned().unwrap_or_default();
+        let id = (
+            row.fields["rules"].clone(),
+            option("email_domain"),
+            option("email_canonicalization"),
+        );
+        if !self.loaded.contains_key(&id) {
+            let domain = match id.1.as_str() {
+                "" | "preserve" => EmailDomainHandling::Preserve,
+                "redact" => EmailDomainHandling::Redact,
+                "encrypt" => EmailDomainHandling::Encrypt,
+                "hash" => EmailDomainHandling::Hash,
+                other => {
+                    bail!("email_domain `{other}`: expected preserve, redact, encrypt or hash")
+                }
+            };
+            let canonicalization = match id.2.as_str() {
+                "" | "strict" => EmailCanonicalization::Strict,
+                "ignore_dots" => EmailCanonicalization::IgnoreDots,
+                other => bail!("email_canonicalization `{other}`: expected strict or ignore_dots"),
+            };
+            let p = pseudonymizer(&self.salt, self.key.as_deref(), domain, canonicalization)?;
+            self.loaded
+                .insert(id.clone(), Engine::load(&root.join(&id.0), p)?);
+        }
+        Ok(&self.loaded[&id])
     }
-    let engine = &engines[rules];
+}
+
+fn check_row(row: &Row, root: &Path, engines: &mut Engines) -> Result<()> {
+    let engine = engines.get(root, row)?;
     let read = |column: &str| {
         let path = root.join(&row.fields[column]);
         std::fs::read(&path)

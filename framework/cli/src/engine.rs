@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use sluice::policy::RequestPolicy;
 use sluice::problem::Problem;
-use sluice::pseudonym::Pseudonymizer;
+use sluice::pseudonym::{EmailCanonicalization, EmailDomainHandling, Pseudonymizer};
 use sluice::sanitize::{SanitizeError, Sanitizer};
 use sluice_spec::{Document, load_document};
 
@@ -71,9 +71,16 @@ fn split_url(url: &str) -> Result<(String, Option<String>)> {
     Ok((parsed.path().to_owned(), parsed.query().map(str::to_owned)))
 }
 
-/// Builds the pseudonymizer from the salt and optional key.
-pub(crate) fn pseudonymizer(salt: &str, key: Option<&str>) -> Result<Arc<Pseudonymizer>> {
-    let mut builder = Pseudonymizer::builder(salt);
+/// Builds the pseudonymizer from the salt, optional key and email options.
+pub(crate) fn pseudonymizer(
+    salt: &str,
+    key: Option<&str>,
+    domain: EmailDomainHandling,
+    canonicalization: EmailCanonicalization,
+) -> Result<Arc<Pseudonymizer>> {
+    let mut builder = Pseudonymizer::builder(salt)
+        .email_domain_handling(domain)
+        .email_canonicalization(canonicalization);
     if let Some(key) = key {
         builder = builder.encryption_key(key);
     }

@@ -28,7 +28,13 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let (salt, key) = args.secrets.resolve()?;
-    let engine = Engine::load(&args.rules, pseudonymizer(&salt, key.as_deref())?)?;
+    let p = pseudonymizer(
+        &salt,
+        key.as_deref(),
+        Default::default(),
+        Default::default(),
+    )?;
+    let engine = Engine::load(&args.rules, p)?;
     let mut body = Vec::new();
     std::io::stdin()
         .read_to_end(&mut body)

@@ -13,7 +13,60 @@ use sluice_spec::param::{ParamType, ParameterSchema};
 use sluice_spec::path_template::PathTemplate;
 use sluice_spec::rules::{Endpoint, Rules};
 
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
 use crate::problem::{Problem, ProblemType};
+use crate::pseudonym::Pseudonymizer;
+
+/// Characters encoded when a decrypted value is put into a path segment: anything that would
+/// end or restructure the segment.
+const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%')
+    .add(b'\\');
+/// Characters encoded when a decrypted value is put into a query string.
+const QUERY_VALUE: &AsciiSet = &PATH_SEGMENT.add(b'&').add(b'=').add(b'+').add(b';');
+
+/// The path and query to send upstream: the caller's, with every reversible `p~` token replaced
+/// by its original, percent-encoded for where it lands (psoxy inserts originals raw; encoding
+/// them keeps a decrypted `/` or `&` from changing the request). A token that does not decrypt
+/// refuses the request: it is never forwarded.
+pub fn upstream_target(
+    pseudonymizer: &Pseudonymizer,
+    path: &str,
+    query: Option<&str>,
+) -> Result<(String, Option<String>), Problem> {
+    let refuse = |part: &str, e: crate::pseudonym::TokenError| {
+        Problem::new(
+            ProblemType::InvalidToken,
+            format!(
+                "the {part} holds a reversible token this proxy cannot decrypt ({e}); it may \
+                 be stale or from another deployment: fetch it again"
+            ),
+        )
+        .at(path.to_owned())
+    };
+    let path = pseudonymizer
+        .reverse_tokens_with(path, |v| utf8_percent_encode(v, PATH_SEGMENT).to_string())
+        .map_err(|e| refuse("path", e))?;
+    let query = query
+        .map(|q| {
+            pseudonymizer
+                .reverse_tokens_with(q, |v| utf8_percent_encode(v, QUERY_VALUE).to_string())
+                .map_err(|e| refuse("query", e))
+        })
+        .transpose()?;
+    Ok((path, query))
+}
 
 /// The rules' request side, compiled once.
 #[derive(Debug, Clone)]
@@ -439,6 +492,41 @@ endpoints:
             p.check("GET", "/orgs/acme/members", Some("per%5Fpage=1"))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn reversible_tokens_are_decrypted_and_encoded_for_their_place() {
+        let p = Pseudonymizer::builder("salt")
+            .encryption_key("secret")
+            .build()
+            .unwrap();
+        let token = |v: &str| {
+            let options = crate::pseudonym::PseudonymizeOptions {
+                include_reversible: true,
+                ..Default::default()
+            };
+            p.pseudonymize(&serde_json::json!(v), &options)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let (path, query) = upstream_target(
+            &p,
+            &format!("/users/{}/events", token("octocat")),
+            Some(&format!("q={}&x=1", token("a&b=c/d"))),
+        )
+        .unwrap();
+        assert_eq!(path, "/users/octocat/events");
+        assert_eq!(query.as_deref(), Some("q=a%26b%3Dc%2Fd&x=1"));
+
+        let other = Pseudonymizer::builder("salt")
+            .encryption_key("another")
+            .build()
+            .unwrap();
+        let e = upstream_target(&other, &format!("/users/{}", token("octocat")), None).unwrap_err();
+        assert_eq!(e.status, 409);
+        assert!(e.detail.contains("cannot decrypt"), "{}", e.detail);
     }
 
     #[test]

@@ -237,7 +237,17 @@ impl Pseudonymizer {
     /// Any token that does not decode or decrypt is an error naming its byte position; nothing
     /// is passed through silently.
     pub fn reverse_tokens_in(&self, text: &str) -> Result<String, TokenError> {
-        token::reverse_tokens_in(&self.keys, text)
+        token::reverse_tokens_in(&self.keys, text, str::to_owned)
+    }
+
+    /// [`Pseudonymizer::reverse_tokens_in`], with each original passed through `encode` before
+    /// it is inserted (the proxy percent-encodes it for the URL component it lands in).
+    pub fn reverse_tokens_with(
+        &self,
+        text: &str,
+        encode: impl Fn(&str) -> String,
+    ) -> Result<String, TokenError> {
+        token::reverse_tokens_in(&self.keys, text, encode)
     }
 }
 

@@ -94,8 +94,12 @@ pub(crate) fn decrypt_token(keys: &Keys, token: &str) -> Result<String, TokenErr
     decrypt_body(keys, body, 0)
 }
 
-/// Replaces every `p~` token (with its `@domain`, if any) in `text` by its original.
-pub(crate) fn reverse_tokens_in(keys: &Keys, text: &str) -> Result<String, TokenError> {
+/// Replaces every `p~` token (with its `@domain`, if any) in `text` by `encode(original)`.
+pub(crate) fn reverse_tokens_in(
+    keys: &Keys,
+    text: &str,
+    encode: impl Fn(&str) -> String,
+) -> Result<String, TokenError> {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for caps in TOKEN_IN_TEXT.captures_iter(text) {
@@ -103,7 +107,7 @@ pub(crate) fn reverse_tokens_in(keys: &Keys, text: &str) -> Result<String, Token
             continue;
         };
         out.push_str(&text[last..whole.start()]);
-        out.push_str(&decrypt_body(keys, body.as_str(), whole.start())?);
+        out.push_str(&encode(&decrypt_body(keys, body.as_str(), whole.start())?));
         last = whole.end();
     }
     out.push_str(&text[last..]);
