@@ -15,9 +15,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use sluice::config::PseudonymSettings;
 use sluice::pseudonym::{EmailCanonicalization, EmailDomainHandling};
+use std::sync::Arc;
 
-use crate::engine::{Engine, Outcome, pseudonymizer};
+use sluice::engine::{Engine, Outcome};
+
+use crate::engine::{Loaded, load, split_url};
 use crate::secrets::SecretArgs;
 
 /// Arguments of `sluice conformance`.
@@ -41,7 +45,7 @@ struct Row {
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
-    let (salt, key) = args.secrets.resolve()?;
+    let settings = args.secrets.resolve()?;
     let root = args.root.clone().unwrap_or_else(|| {
         args.manifest
             .parent()
@@ -51,8 +55,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let rows = read_manifest(&args.manifest)?;
 
     let mut engines = Engines {
-        salt,
-        key,
+        settings,
         loaded: HashMap::new(),
     };
     let (mut passed, mut failed) = (0usize, 0usize);
@@ -133,13 +136,12 @@ fn read_manifest(path: &Path) -> Result<Vec<Row>> {
 
 /// Engines by (rules file, email options), built on first use: the key derivation is slow.
 struct Engines {
-    salt: String,
-    key: Option<String>,
-    loaded: HashMap<(String, String, String), Engine>,
+    settings: PseudonymSettings,
+    loaded: HashMap<(String, String, String), Engine<Loaded>>,
 }
 
 impl Engines {
-    fn get(&mut self, root: &Path, row: &Row) -> Result<&Engine> {
+    fn get(&mut self, root: &Path, row: &Row) -> Result<&Engine<Loaded>> {
         let option = |c: &str| row.fields.get(c).cloned().unwrap_or_default();
         let id = (
             row.fields["rules"].clone(),
@@ -161,9 +163,13 @@ impl Engines {
                 "ignore_dots" => EmailCanonicalization::IgnoreDots,
                 other => bail!("email_canonicalization `{other}`: expected strict or ignore_dots"),
             };
-            let p = pseudonymizer(&self.salt, self.key.as_deref(), domain, canonicalization)?;
-            self.loaded
-                .insert(id.clone(), Engine::load(&root.join(&id.0), p)?);
+            let p = Arc::new(
+                self.settings
+                    .clone()
+                    .with_email(domain, canonicalization)
+                    .pseudonymizer()?,
+            );
+            self.loaded.insert(id.clone(), load(&root.join(&id.0), p)?);
         }
         Ok(&self.loaded[&id])
     }
@@ -179,8 +185,10 @@ fn check_row(row: &Row, root: &Path, engines: &mut Engines) -> Result<()> {
     let original = read("original")?;
     let expected: Value = serde_json::from_slice(&read("expected")?)
         .with_context(|| format!("expected file {} is not JSON", row.fields["expected"]))?;
-    let actual: Value = match engine.run(&row.fields["method"], &row.fields["url"], &original)? {
-        Outcome::Sanitized(out) => {
+    let (path, query) = split_url(&row.fields["url"])?;
+    let actual: Value = match engine.run(&row.fields["method"], &path, query.as_deref(), &original)
+    {
+        Outcome::Sanitized { body: out, .. } => {
             serde_json::from_slice(&out).context("the sanitized output is not JSON")?
         }
         Outcome::Refused(problem) => serde_json::to_value(&problem)?,

@@ -1,64 +1,44 @@
-//! The offline sanitizing engine shared by `sluice sanitize` and `sluice conformance`: the same
-//! request policy and sanitizer the proxy runs, applied to a request line and a response body.
+//! Loading what `sluice sanitize` and `sluice conformance` run: a psoxy rules file or a connector
+//! spec, on the runtime's [`Engine`] — the same policy and sanitizer the proxy uses.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use sluice::policy::RequestPolicy;
-use sluice::problem::Problem;
-use sluice::pseudonym::{EmailCanonicalization, EmailDomainHandling, Pseudonymizer};
-use sluice::sanitize::{SanitizeError, Sanitizer};
+use sluice::engine::Engine;
+use sluice::pseudonym::Pseudonymizer;
+use sluice::{LoadedConnector, Routing, RulesOnly};
 use sluice_spec::{Document, load_document};
 
-/// A rules file (or connector spec) compiled for offline runs.
-pub(crate) struct Engine {
-    policy: RequestPolicy,
-    sanitizer: Sanitizer,
+/// Either kind of file, as something the engine can route.
+pub(crate) enum Loaded {
+    /// A bare rules file.
+    Rules(RulesOnly),
+    /// A connector spec.
+    Connector(Box<LoadedConnector>),
 }
 
-/// What a proxy would have done with one exchange.
-#[derive(Debug)]
-pub(crate) enum Outcome {
-    /// The sanitized response body.
-    Sanitized(Vec<u8>),
-    /// The request was refused with this problem.
-    Refused(Problem),
-    /// The response could not be sanitized (the proxy would answer 502).
-    Failed(SanitizeError),
+impl Routing for Loaded {
+    fn rules(&self) -> &sluice_spec::Rules {
+        match self {
+            Self::Rules(r) => r.rules(),
+            Self::Connector(c) => c.rules(),
+        }
+    }
 }
 
-impl Engine {
-    /// Loads `rules` (a psoxy rules file or a connector spec) for `pseudonymizer`.
-    pub(crate) fn load(rules: &Path, pseudonymizer: Arc<Pseudonymizer>) -> Result<Self> {
-        let rules = match load_document(rules) {
-            Ok(Document::Rules(rules)) => rules,
-            Ok(Document::Connector(spec)) => spec.rules,
-            Err(errors) => bail!("{errors}"),
-        };
-        Ok(Self {
-            policy: RequestPolicy::new(&rules),
-            sanitizer: Sanitizer::new(&rules, pseudonymizer),
-        })
-    }
-
-    /// Runs `method url` with `body` as the upstream's response. `url` may be absolute
-    /// (`https://api.github.com/orgs/acme/members?per_page=5`) or a path with a query.
-    pub(crate) fn run(&self, method: &str, url: &str, body: &[u8]) -> Result<Outcome> {
-        let (path, query) = split_url(url)?;
-        let allowed = match self.policy.check(method, &path, query.as_deref()) {
-            Ok(allowed) => allowed,
-            Err(problem) => return Ok(Outcome::Refused(problem)),
-        };
-        Ok(match self.sanitizer.sanitize(allowed.endpoint, body) {
-            Ok(out) => Outcome::Sanitized(out),
-            Err(e) => Outcome::Failed(e),
-        })
-    }
+/// Loads `rules` (a psoxy rules file or a connector spec) onto an engine.
+pub(crate) fn load(rules: &Path, pseudonymizer: Arc<Pseudonymizer>) -> Result<Engine<Loaded>> {
+    let loaded = match load_document(rules) {
+        Ok(Document::Rules(rules)) => Loaded::Rules(RulesOnly(rules)),
+        Ok(Document::Connector(spec)) => Loaded::Connector(Box::new(LoadedConnector::new(*spec))),
+        Err(errors) => bail!("{errors}"),
+    };
+    Ok(Engine::new(loaded, pseudonymizer))
 }
 
 /// The raw path and query of a URL or of a `/path?query` reference.
-fn split_url(url: &str) -> Result<(String, Option<String>)> {
+pub(crate) fn split_url(url: &str) -> Result<(String, Option<String>)> {
     if url.starts_with('/') {
         let (path, query) = url
             .split_once('?')
@@ -69,24 +49,4 @@ fn split_url(url: &str) -> Result<(String, Option<String>)> {
         format!("`{url}` is neither an absolute URL nor a path starting with `/`")
     })?;
     Ok((parsed.path().to_owned(), parsed.query().map(str::to_owned)))
-}
-
-/// Builds the pseudonymizer from the salt, optional key and email options.
-pub(crate) fn pseudonymizer(
-    salt: &str,
-    key: Option<&str>,
-    domain: EmailDomainHandling,
-    canonicalization: EmailCanonicalization,
-) -> Result<Arc<Pseudonymizer>> {
-    let mut builder = Pseudonymizer::builder(salt)
-        .email_domain_handling(domain)
-        .email_canonicalization(canonicalization);
-    if let Some(key) = key {
-        builder = builder.encryption_key(key);
-    }
-    Ok(Arc::new(
-        builder
-            .build()
-            .context("invalid pseudonymization settings")?,
-    ))
 }

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::engine::{Engine, Outcome, pseudonymizer};
+use sluice::engine::Outcome;
+
+use crate::engine::{load, split_url};
 use crate::secrets::SecretArgs;
 
 /// Arguments of `sluice sanitize`.
@@ -27,20 +29,15 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
-    let (salt, key) = args.secrets.resolve()?;
-    let p = pseudonymizer(
-        &salt,
-        key.as_deref(),
-        Default::default(),
-        Default::default(),
-    )?;
-    let engine = Engine::load(&args.rules, p)?;
+    let pseudonymizer = std::sync::Arc::new(args.secrets.resolve()?.pseudonymizer()?);
+    let engine = load(&args.rules, pseudonymizer)?;
+    let (path, query) = split_url(&args.url)?;
     let mut body = Vec::new();
     std::io::stdin()
         .read_to_end(&mut body)
         .context("reading the response from stdin")?;
-    match engine.run(&args.method, &args.url, &body)? {
-        Outcome::Sanitized(out) => {
+    match engine.run(&args.method, &path, query.as_deref(), &body) {
+        Outcome::Sanitized { body: out, .. } => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(&out)?;
             stdout.write_all(b"\n")?;

@@ -32,6 +32,32 @@ pub fn endpoint_type_name(template: &PathTemplate) -> String {
     name
 }
 
+/// A type name for a `pathRegex` endpoint, from the literal path at the regex's start:
+/// `^/v1\.0/users(/[^/]+)?$` → `V10Users`.
+pub fn regex_type_name(pattern: &str) -> String {
+    let mut literal = String::new();
+    let mut chars = pattern.trim_start_matches('^').chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e) if !e.is_ascii_alphanumeric() => literal.push(e),
+                _ => break,
+            },
+            '(' | '[' | '?' | '*' | '+' | '{' | '|' | '$' | '.' => break,
+            c => literal.push(c),
+        }
+    }
+    let words: Vec<String> = literal.split('/').flat_map(split_words).collect();
+    let name: String = words.iter().map(|w| capitalize(w)).collect();
+    if name.is_empty() {
+        "PathRegex".to_owned()
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("Path{name}")
+    } else {
+        name
+    }
+}
+
 /// Splits on anything not alphanumeric and on lower→upper case changes (`callRecords`).
 fn split_words(text: &str) -> Vec<String> {
     let mut words = Vec::new();
@@ -90,6 +116,13 @@ mod tests {
         );
         assert_eq!(type_name("/"), "Root");
         assert_eq!(type_name("/2/tweets"), "Path2Tweets");
+    }
+
+    #[test]
+    fn regex_endpoints_are_named_after_their_literal_prefix() {
+        assert_eq!(regex_type_name(r"^/v1\.0/users(/[^/]+)?$"), "V10Users");
+        assert_eq!(regex_type_name(r"^/api/(?<x>.*)$"), "Api");
+        assert_eq!(regex_type_name(r"(?i)^/x$"), "PathRegex");
     }
 
     #[test]

@@ -7,9 +7,19 @@
 //! `callback`, `outputs`, `auth`, `config`).
 #![forbid(unsafe_code)]
 
+pub mod app;
+pub mod config;
+pub mod connector;
+pub mod engine;
 pub mod policy;
 pub mod problem;
 pub mod pseudonym;
 pub mod sanitize;
 
+pub use connector::{Connector, Hooks, LoadedConnector, NoHooks, Routing, RulesOnly};
 pub use sluice_macros::connector;
+
+// Generated connectors name these through `::sluice`, so they depend on this crate alone.
+pub use regex;
+pub use serde_json;
+pub use sluice_spec as spec;

@@ -96,6 +96,8 @@ enum PathMatcher {
 pub struct Allowed<'p> {
     /// Index of the endpoint in the rules.
     pub endpoint: usize,
+    /// The path parameters, by name, as they appear in the (raw) path.
+    pub path_params: Vec<(String, String)>,
     /// Lowercased names of the request headers that may be forwarded.
     pub forward_headers: &'p [String],
 }
@@ -123,36 +125,52 @@ impl RequestPolicy {
         path: &str,
         query: Option<&str>,
     ) -> Result<Allowed<'_>, Problem> {
-        let params = query.map(parse_query).unwrap_or_default();
         let mut near_miss: Option<Problem> = None;
         for (index, endpoint) in self.endpoints.iter().enumerate() {
             let Some(path_values) = endpoint.path.matches(path, query) else {
                 continue;
             };
-            let refusal = endpoint
-                .check_path_params(&path_values)
-                .and_then(|()| endpoint.check_query(&params))
-                .and_then(|()| endpoint.check_method(method));
-            match refusal {
-                Ok(()) => {
-                    return Ok(Allowed {
-                        endpoint: index,
-                        forward_headers: &endpoint.forward_headers,
-                    });
-                }
+            match self.check_endpoint(index, method, path_values, query) {
+                Ok(allowed) => return Ok(allowed),
                 Err(problem) => {
                     near_miss.get_or_insert(problem);
                 }
             }
         }
-        Err(near_miss
+        Err(Self::refusal(method, path, near_miss))
+    }
+
+    /// Checks a request whose path already matched endpoint `index` (with these path parameter
+    /// values): path parameter schemas, query parameters, method. Generated routers call this.
+    pub fn check_endpoint(
+        &self,
+        index: usize,
+        method: &str,
+        path_params: Vec<(String, String)>,
+        query: Option<&str>,
+    ) -> Result<Allowed<'_>, Problem> {
+        let endpoint = &self.endpoints[index];
+        let params = query.map(parse_query).unwrap_or_default();
+        endpoint.check_path_params(&path_params)?;
+        endpoint.check_query(&params)?;
+        endpoint.check_method(method)?;
+        Ok(Allowed {
+            endpoint: index,
+            path_params,
+            forward_headers: &endpoint.forward_headers,
+        })
+    }
+
+    /// The refusal for a request no endpoint allowed: the first near miss, or "no endpoint".
+    pub fn refusal(method: &str, path: &str, near_miss: Option<Problem>) -> Problem {
+        near_miss
             .unwrap_or_else(|| {
                 Problem::new(
                     ProblemType::BlockedByRules,
                     format!("no endpoint of this connector's rules matches `{method} {path}`"),
                 )
             })
-            .at(path.to_owned()))
+            .at(path.to_owned())
     }
 }
 
@@ -163,8 +181,7 @@ impl EndpointPolicy {
                 PathTemplate::parse(&t.value).expect("validated when the rules were loaded"),
             ),
             (None, Some(r)) => PathMatcher::Regex(
-                Regex::new(&format!("(?i)^(?:{})$", r.as_str()))
-                    .expect("validated when the rules were loaded"),
+                compile_path_regex(r.as_str()).expect("validated when the rules were loaded"),
             ),
             (None, None) => unreachable!("validated: every endpoint has a path"),
         };
@@ -272,8 +289,38 @@ impl EndpointPolicy {
     }
 }
 
+/// Matches a `pathRegex` endpoint's compiled regex (`(?i)^(?:…)$`) against `path[?query]`,
+/// returning its named groups. Generated routers call this.
+pub fn match_path_regex(
+    regex: &Regex,
+    path: &str,
+    query: Option<&str>,
+) -> Option<Vec<(String, String)>> {
+    let file = match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    };
+    let captures = regex.captures(&file)?;
+    Some(
+        regex
+            .capture_names()
+            .flatten()
+            .filter_map(|n| {
+                captures
+                    .name(n)
+                    .map(|m| (n.to_owned(), m.as_str().to_owned()))
+            })
+            .collect(),
+    )
+}
+
+/// Compiles a `pathRegex` as endpoints match it: whole string, case-insensitive.
+pub fn compile_path_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&format!("(?i)^(?:{pattern})$"))
+}
+
 impl PathMatcher {
-    fn matches(&self, path: &str, query: Option<&str>) -> Option<Vec<(String, String)>> {
+    pub(crate) fn matches(&self, path: &str, query: Option<&str>) -> Option<Vec<(String, String)>> {
         match self {
             Self::Template(t) => t.matches(path).map(|values| {
                 values
@@ -281,23 +328,7 @@ impl PathMatcher {
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
                     .collect()
             }),
-            Self::Regex(re) => {
-                let file = match query {
-                    Some(q) => format!("{path}?{q}"),
-                    None => path.to_owned(),
-                };
-                let captures = re.captures(&file)?;
-                Some(
-                    re.capture_names()
-                        .flatten()
-                        .filter_map(|n| {
-                            captures
-                                .name(n)
-                                .map(|m| (n.to_owned(), m.as_str().to_owned()))
-                        })
-                        .collect(),
-                )
-            }
+            Self::Regex(re) => match_path_regex(re, path, query),
         }
     }
 }
@@ -384,7 +415,7 @@ fn is_reversible_token(value: &str) -> bool {
 }
 
 /// Query pairs, percent-decoded (`+` as space); a name without `=` has no value.
-fn parse_query(query: &str) -> Vec<(String, Option<String>)> {
+pub fn parse_query(query: &str) -> Vec<(String, Option<String>)> {
     query
         .split('&')
         .filter(|pair| !pair.is_empty())

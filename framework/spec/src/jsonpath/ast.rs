@@ -255,6 +255,35 @@ impl fmt::Debug for RegexLiteral {
 }
 
 impl RegexLiteral {
+    /// Compiles `/pattern/flags` for Java `matches()` semantics (the whole input must match);
+    /// flags `i`, `m`, `s`, `x` apply, `d`, `u`, `U` are accepted and ignored. The error is the
+    /// regex engine's one-line reason.
+    pub fn new(pattern: &str, flags: &str) -> Result<Self, String> {
+        let inline: String = flags.chars().filter(|c| "imsx".contains(*c)).collect();
+        let mut full = String::new();
+        if !inline.is_empty() {
+            full.push_str(&format!("(?{inline})"));
+        }
+        full.push_str("\\A(?:");
+        full.push_str(pattern);
+        full.push_str(if flags.contains('x') {
+            "\n)\\z"
+        } else {
+            ")\\z"
+        });
+        match Regex::new(&full) {
+            Ok(regex) => Ok(RegexLiteral {
+                matcher: matcher(regex),
+                pattern: pattern.to_owned(),
+                flags: flags.to_owned(),
+            }),
+            Err(e) => {
+                let detail = e.to_string();
+                Err(detail.lines().last().unwrap_or_default().trim().to_string())
+            }
+        }
+    }
+
     /// Whether `input` matches the whole pattern.
     pub fn is_full_match(&self, input: &str) -> bool {
         (self.matcher)(input)

@@ -176,6 +176,16 @@ impl JsonPath {
         })
     }
 
+    /// A path from already-parsed parts, for generated code that must not parse at start-up.
+    /// `segments` must be what [`JsonPath::parse`] gives for `source`; the code generator's
+    /// tests check that for every path it emits.
+    pub fn from_parts(source: &str, segments: Vec<Segment>) -> JsonPath {
+        JsonPath {
+            source: source.to_owned(),
+            segments,
+        }
+    }
+
     /// The steps of the path after the root `$`.
     pub fn segments(&self) -> &[Segment] {
         &self.segments

@@ -2,7 +2,6 @@
 //! filter language inside `[?( ... )]`. Every error carries the character
 //! offset of the offending character in the original (untrimmed) text.
 
-use regex::Regex;
 use serde_json::{Map, Number, Value};
 
 use super::JsonPathError;
@@ -938,30 +937,9 @@ impl Parser {
             flags.push(c);
             self.pos += 1;
         }
-        let inline: String = flags.chars().filter(|c| "imsx".contains(*c)).collect();
-        let mut full = String::new();
-        if !inline.is_empty() {
-            full.push_str(&format!("(?{inline})"));
-        }
-        // Java's Matcher.matches() requires the whole input to match.
-        full.push_str("\\A(?:");
-        full.push_str(&pattern);
-        full.push_str(if flags.contains('x') {
-            "\n)\\z"
-        } else {
-            ")\\z"
-        });
-        match Regex::new(&full) {
-            Ok(regex) => Ok(RegexLiteral {
-                matcher: super::ast::matcher(regex),
-                pattern,
-                flags,
-            }),
-            Err(e) => {
-                let detail = e.to_string();
-                let detail = detail.lines().last().unwrap_or_default().trim().to_string();
-                err(start, format!("invalid regex /{pattern}/: {detail}"))
-            }
+        match RegexLiteral::new(&pattern, &flags) {
+            Ok(literal) => Ok(literal),
+            Err(detail) => err(start, format!("invalid regex /{pattern}/: {detail}")),
         }
     }
 

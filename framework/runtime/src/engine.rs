@@ -1,0 +1,81 @@
+//! The engine a connector runs on: request policy plus sanitizer, built once from a connector's
+//! rules and the pseudonymization keys. The proxy, `sluice sanitize` and `sluice conformance`
+//! all go through it, so an offline dry run does what the proxy does.
+
+use std::sync::Arc;
+
+use crate::connector::Routing;
+use crate::policy::{RequestPolicy, upstream_target};
+use crate::problem::Problem;
+use crate::pseudonym::Pseudonymizer;
+use crate::sanitize::{SanitizeError, Sanitizer};
+
+/// Policy and sanitizer for one connector.
+pub struct Engine<C> {
+    connector: C,
+    policy: RequestPolicy,
+    sanitizer: Sanitizer,
+    pseudonymizer: Arc<Pseudonymizer>,
+}
+
+/// What the proxy does with one exchange, offline.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The sanitized response body, and the path and query that went upstream.
+    Sanitized {
+        /// The upstream path and query after token reversal.
+        upstream: String,
+        /// The sanitized body.
+        body: Vec<u8>,
+    },
+    /// The request was refused with this problem.
+    Refused(Problem),
+    /// The response could not be sanitized (the proxy answers 502).
+    Failed(SanitizeError),
+}
+
+impl<C: Routing> Engine<C> {
+    /// Compiles `connector`'s rules for `pseudonymizer`.
+    pub fn new(connector: C, pseudonymizer: Arc<Pseudonymizer>) -> Self {
+        let policy = RequestPolicy::new(connector.rules());
+        let sanitizer = Sanitizer::new(connector.rules(), pseudonymizer.clone());
+        Self {
+            connector,
+            policy,
+            sanitizer,
+            pseudonymizer,
+        }
+    }
+
+    /// The connector.
+    pub fn connector(&self) -> &C {
+        &self.connector
+    }
+
+    /// The request policy.
+    pub fn policy(&self) -> &RequestPolicy {
+        &self.policy
+    }
+
+    /// The sanitizer.
+    pub fn sanitizer(&self) -> &Sanitizer {
+        &self.sanitizer
+    }
+
+    /// Runs `method path?query` offline with `body` as the upstream's answer.
+    pub fn run(&self, method: &str, path: &str, query: Option<&str>, body: &[u8]) -> Outcome {
+        let allowed = match self.connector.route(&self.policy, method, path, query) {
+            Ok(allowed) => allowed,
+            Err(problem) => return Outcome::Refused(problem),
+        };
+        let upstream = match upstream_target(&self.pseudonymizer, path, query) {
+            Ok((p, Some(q))) => format!("{p}?{q}"),
+            Ok((p, None)) => p,
+            Err(problem) => return Outcome::Refused(problem),
+        };
+        match self.sanitizer.sanitize(allowed.endpoint, body) {
+            Ok(body) => Outcome::Sanitized { upstream, body },
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+}
