@@ -13,7 +13,9 @@
 mod endpoints;
 pub mod model;
 pub mod naming;
+pub mod openapi;
 pub mod router;
+pub mod scaffold;
 
 use proc_macro2::TokenStream;
 use quote::quote;
