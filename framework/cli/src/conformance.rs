@@ -183,21 +183,57 @@ fn check_row(row: &Row, root: &Path, engines: &mut Engines) -> Result<()> {
             .with_context(|| format!("cannot read {column} file {}", path.display()))
     };
     let original = read("original")?;
-    let expected: Value = serde_json::from_slice(&read("expected")?)
+    let expected_bytes = read("expected")?;
+    let expected = values(&expected_bytes)
         .with_context(|| format!("expected file {} is not JSON", row.fields["expected"]))?;
     let (path, query) = split_url(&row.fields["url"])?;
-    let actual: Value = match engine.run(&row.fields["method"], &path, query.as_deref(), &original)
-    {
-        Outcome::Sanitized { body: out, .. } => {
-            serde_json::from_slice(&out).context("the sanitized output is not JSON")?
-        }
-        Outcome::Refused(problem) => serde_json::to_value(&problem)?,
+    let actual_bytes = match engine.run(&row.fields["method"], &path, query.as_deref(), &original) {
+        Outcome::Sanitized { body, .. } => body,
+        Outcome::Refused(problem) => serde_json::to_vec(&problem)?,
         Outcome::Failed(e) => bail!("cannot sanitize: {e}"),
     };
-    match first_difference(&expected, &actual, String::new()) {
-        None => Ok(()),
-        Some(diff) => bail!("{diff}"),
+    let actual = values(&actual_bytes).context("the sanitized output is not JSON")?;
+    if expected.len() != actual.len() {
+        bail!(
+            "expected {} JSON values (NDJSON), got {}",
+            expected.len(),
+            actual.len()
+        );
     }
+    for (i, (e, a)) in expected.iter().zip(&actual).enumerate() {
+        if let Some(diff) = first_difference(e, a, String::new()) {
+            let which = if expected.len() > 1 {
+                format!("value {}: ", i + 1)
+            } else {
+                String::new()
+            };
+            bail!("{which}{diff}");
+        }
+    }
+    // An expected file written compactly (as psoxy writes) must also match byte for byte: key
+    // order and number formatting are part of the contract.
+    let trimmed = expected_bytes.trim_ascii_end();
+    let compact: Vec<u8> = expected
+        .iter()
+        .map(sluice::sanitize::output::to_json_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes();
+    if trimmed == compact.as_slice() && trimmed != actual_bytes.trim_ascii_end() {
+        bail!(
+            "same JSON, different bytes (key order or number format):\n  expected {}\n  got      {}",
+            String::from_utf8_lossy(trimmed),
+            String::from_utf8_lossy(&actual_bytes)
+        );
+    }
+    Ok(())
+}
+
+/// Every JSON value in `bytes` (one, or several for NDJSON).
+fn values(bytes: &[u8]) -> Result<Vec<Value>> {
+    Ok(serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<Value>()
+        .collect::<Result<_, _>>()?)
 }
 
 /// The first place two documents differ, as `at <pointer>: expected X, got Y`.

@@ -170,6 +170,237 @@ impl PseudonymSettings {
     }
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// How callers must authenticate to the proxy.
+#[derive(Clone, PartialEq, Eq)]
+pub enum CallerAuthConfig {
+    /// `Authorization: Bearer <key>` with a key from `SLUICE_API_KEYS` (plain, or `sha256:<hex>`).
+    ApiKeys(Vec<String>),
+    /// A JSON Web Token, HS256 with a shared secret or RS256/ES256 with a JWKS.
+    Jwt(JwtConfig),
+    /// No caller authentication (`--insecure-no-auth`).
+    Disabled,
+}
+
+impl std::fmt::Debug for CallerAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ApiKeys(keys) => write!(f, "ApiKeys({} keys)", keys.len()),
+            Self::Jwt(jwt) => f.debug_tuple("Jwt").field(jwt).finish(),
+            Self::Disabled => f.write_str("Disabled"),
+        }
+    }
+}
+
+/// JWT verification settings.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JwtConfig {
+    /// HS256 shared secret (`SLUICE_JWT_SECRET`).
+    pub hs256_secret: Option<String>,
+    /// A JWKS for RS256/ES256: a file path or an `http(s)://` URL (`SLUICE_JWT_JWKS`).
+    pub jwks: Option<String>,
+    /// Required `aud` (`SLUICE_JWT_AUDIENCE`).
+    pub audience: Option<String>,
+    /// Required `iss` (`SLUICE_JWT_ISSUER`).
+    pub issuer: Option<String>,
+}
+
+impl std::fmt::Debug for JwtConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtConfig")
+            .field(
+                "hs256_secret",
+                &self.hs256_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("jwks", &self.jwks)
+            .field("audience", &self.audience)
+            .field("issuer", &self.issuer)
+            .finish()
+    }
+}
+
+/// Command-line flags of `serve`; each overrides its environment variable.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeFlags {
+    /// Address to listen on [env: SLUICE_LISTEN] [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Upstream base URL [env: SLUICE_UPSTREAM] [default: https://<target_host>].
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+    /// Upstream timeout [env: SLUICE_UPSTREAM_TIMEOUT] [default: 30s].
+    #[arg(long, value_name = "DURATION")]
+    pub upstream_timeout: Option<String>,
+    /// Whole-request timeout [env: SLUICE_TOTAL_TIMEOUT] [default: 60s].
+    #[arg(long, value_name = "DURATION")]
+    pub total_timeout: Option<String>,
+    /// Log format [env: SLUICE_LOG_FORMAT].
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Pseudonymization salt [env: SLUICE_SALT, or PSOXY_SALT].
+    #[arg(long)]
+    pub salt: Option<String>,
+    /// Encryption key for reversible tokens [env: SLUICE_ENCRYPTION_KEY, or PSOXY_ENCRYPTION_KEY].
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Serve without caller authentication. Anyone who can reach the port can use the
+    /// upstream credentials: for local experiments only.
+    #[arg(long)]
+    pub insecure_no_auth: bool,
+}
+
+/// Everything `serve` needs, resolved.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    pub listen: std::net::SocketAddr,
+    /// Upstream scheme, host and port (any path is a prefix for every request).
+    pub upstream: http::Uri,
+    /// How long to wait for the upstream's answer.
+    pub upstream_timeout: std::time::Duration,
+    /// How long a request may take in all.
+    pub total_timeout: std::time::Duration,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Caller authentication.
+    pub caller_auth: CallerAuthConfig,
+    /// Pseudonymization.
+    pub pseudonyms: PseudonymSettings,
+    /// Upstream credentials, read from the environment or files the spec names.
+    pub source_credentials: crate::upstream::Credentials,
+    /// Largest upstream body accepted, in bytes (`SLUICE_MAX_BODY_BYTES`, default 64 MiB).
+    pub max_body_bytes: usize,
+}
+
+/// A configuration problem at start-up; the message names the setting and what is expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigProblem(pub String);
+
+impl From<SettingsError> for ConfigProblem {
+    fn from(e: SettingsError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+impl ServeConfig {
+    /// Resolves `serve`'s settings: the spec, then the environment, then flags.
+    pub fn resolve(
+        spec: &sluice_spec::ConnectorSpec,
+        env: &impl Env,
+        flags: ServeFlags,
+    ) -> Result<Self, ConfigProblem> {
+        let listen_text = flags
+            .listen
+            .or_else(|| env.var("SLUICE_LISTEN"))
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_text.parse().map_err(|_| {
+            ConfigProblem(format!(
+                "listen address `{listen_text}` is not HOST:PORT, like 127.0.0.1:8080"
+            ))
+        })?;
+        let upstream_text = flags
+            .upstream
+            .or_else(|| env.var("SLUICE_UPSTREAM"))
+            .unwrap_or_else(|| format!("https://{}", spec.target_host.value));
+        let upstream: http::Uri = upstream_text
+            .parse()
+            .ok()
+            .filter(|u: &http::Uri| {
+                matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some()
+            })
+            .ok_or_else(|| {
+                ConfigProblem(format!(
+                    "upstream `{upstream_text}` is not an http(s) URL, like https://api.github.com"
+                ))
+            })?;
+        let duration = |flag: Option<String>,
+                        var: &'static str,
+                        default: u64|
+         -> Result<std::time::Duration, ConfigProblem> {
+            match flag.or_else(|| env.var(var)) {
+                None => Ok(std::time::Duration::from_secs(default)),
+                Some(text) => sluice_spec::duration::SpecDuration::parse(&text)
+                    .map(|d| d.get())
+                    .map_err(|e| ConfigProblem(format!("{var}: {e}"))),
+            }
+        };
+        let upstream_timeout = duration(flags.upstream_timeout, "SLUICE_UPSTREAM_TIMEOUT", 30)?;
+        let total_timeout = duration(flags.total_timeout, "SLUICE_TOTAL_TIMEOUT", 60)?;
+        let log_format = match flags.log_format {
+            Some(f) => f,
+            None => match env.var("SLUICE_LOG_FORMAT").as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(ConfigProblem(format!(
+                        "SLUICE_LOG_FORMAT={other}: expected text or json"
+                    )));
+                }
+            },
+        };
+        let caller_auth = if flags.insecure_no_auth {
+            CallerAuthConfig::Disabled
+        } else if let Some(keys) = env.var("SLUICE_API_KEYS") {
+            let keys: Vec<String> = keys
+                .split(',')
+                .map(|k| k.trim().to_owned())
+                .filter(|k| !k.is_empty())
+                .collect();
+            if keys.is_empty() {
+                return Err(ConfigProblem(
+                    "SLUICE_API_KEYS holds no key; list keys separated by commas".into(),
+                ));
+            }
+            CallerAuthConfig::ApiKeys(keys)
+        } else if env.var("SLUICE_JWT_SECRET").is_some() || env.var("SLUICE_JWT_JWKS").is_some() {
+            CallerAuthConfig::Jwt(JwtConfig {
+                hs256_secret: env.var("SLUICE_JWT_SECRET"),
+                jwks: env.var("SLUICE_JWT_JWKS"),
+                audience: env.var("SLUICE_JWT_AUDIENCE"),
+                issuer: env.var("SLUICE_JWT_ISSUER"),
+            })
+        } else {
+            return Err(ConfigProblem(
+                "no caller authentication configured: set SLUICE_API_KEYS (comma-separated keys, or \
+                 sha256:<hex> digests), or SLUICE_JWT_SECRET / SLUICE_JWT_JWKS; --insecure-no-auth \
+                 serves without it"
+                    .into(),
+            ));
+        };
+        let pseudonyms = PseudonymSettings::resolve(env, flags.salt, flags.key)?;
+        let source_credentials = crate::upstream::Credentials::resolve(&spec.source_auth, env)?;
+        let max_body_bytes = match env.var("SLUICE_MAX_BODY_BYTES") {
+            None => 64 << 20,
+            Some(v) => v.parse().map_err(|_| {
+                ConfigProblem(format!(
+                    "SLUICE_MAX_BODY_BYTES={v}: expected a number of bytes"
+                ))
+            })?,
+        };
+        Ok(Self {
+            listen,
+            upstream,
+            upstream_timeout,
+            total_timeout,
+            log_format,
+            caller_auth,
+            pseudonyms,
+            source_credentials,
+            max_body_bytes,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

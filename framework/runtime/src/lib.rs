@@ -15,6 +15,7 @@ pub mod policy;
 pub mod problem;
 pub mod pseudonym;
 pub mod sanitize;
+pub mod upstream;
 
 pub use connector::{Connector, Hooks, LoadedConnector, NoHooks, Routing, RulesOnly};
 pub use sluice_macros::connector;

@@ -1,0 +1,425 @@
+//! The upstream side: credentials from the spec's `source_auth` (secrets read once from the
+//! environment or files, never logged), and the pooled HTTPS client that sends allowed requests
+//! with them. OAuth 2.0 access tokens are cached and refreshed before they expire, one refresh
+//! at a time however many requests wait for it.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use http::{Method, Request, Response, Uri};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use sluice_spec::connector::SourceAuth;
+use tokio::sync::Mutex;
+
+use crate::config::{ConfigProblem, Env};
+
+/// Upstream credentials with their secret values, resolved at start-up.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// No credentials.
+    None,
+    /// A fixed header (bearer token, basic auth, API key).
+    Header {
+        /// The header.
+        name: HeaderName,
+        /// Its value (secret).
+        value: HeaderValue,
+    },
+    /// An OAuth 2.0 grant, exchanged for access tokens at the token endpoint.
+    OAuth2(OAuth2Grant),
+}
+
+/// The OAuth 2.0 grant of a source.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuth2Grant {
+    /// Token endpoint.
+    pub token_url: String,
+    /// Client id.
+    pub client_id: String,
+    /// Client secret.
+    pub client_secret: String,
+    /// Refresh token, for the refresh-token grant; `None` for client credentials.
+    pub refresh_token: Option<String>,
+    /// Scopes.
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Header { name, .. } => write!(f, "Header({name}: <redacted>)"),
+            Self::OAuth2(g) => write!(
+                f,
+                "OAuth2({}, refresh_token: {})",
+                g.token_url,
+                g.refresh_token.is_some()
+            ),
+        }
+    }
+}
+
+impl Credentials {
+    /// Reads the secrets `auth` names.
+    pub fn resolve(auth: &SourceAuth, env: &impl Env) -> Result<Self, ConfigProblem> {
+        let secret = |env_name: &Option<String>,
+                      file: &Option<String>,
+                      what: &str|
+         -> Result<String, ConfigProblem> {
+            if let Some(var) = env_name {
+                return env.var(var).ok_or_else(|| {
+                    ConfigProblem(format!("{what}: environment variable {var} (named by the spec's source_auth) is not set"))
+                });
+            }
+            if let Some(path) = file {
+                return std::fs::read_to_string(path)
+                    .map(|s| s.trim_end_matches(['\n', '\r']).to_owned())
+                    .map_err(|e| {
+                        ConfigProblem(format!(
+                            "{what}: cannot read {path} (named by the spec's source_auth): {e}"
+                        ))
+                    });
+            }
+            Err(ConfigProblem(format!(
+                "{what}: source_auth names neither an environment variable nor a file"
+            )))
+        };
+        let header = |value: String| {
+            HeaderValue::from_str(&value)
+                .map(|mut v| {
+                    v.set_sensitive(true);
+                    v
+                })
+                .map_err(|_| {
+                    ConfigProblem(
+                        "an upstream credential contains characters not allowed in an HTTP header"
+                            .into(),
+                    )
+                })
+        };
+        Ok(match auth {
+            SourceAuth::None => Self::None,
+            SourceAuth::Bearer {
+                token_env,
+                token_file,
+            } => {
+                let token = secret(token_env, token_file, "bearer token")?;
+                Self::Header {
+                    name: AUTHORIZATION,
+                    value: header(format!("Bearer {token}"))?,
+                }
+            }
+            SourceAuth::Basic {
+                username_env,
+                username_file,
+                password_env,
+                password_file,
+            } => {
+                use base64::Engine as _;
+                let user = secret(username_env, username_file, "basic auth user name")?;
+                let password = secret(password_env, password_file, "basic auth password")?;
+                let encoded =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                Self::Header {
+                    name: AUTHORIZATION,
+                    value: header(format!("Basic {encoded}"))?,
+                }
+            }
+            SourceAuth::ApiKeyHeader {
+                header: name,
+                key_env,
+                key_file,
+            } => {
+                let key = secret(key_env, key_file, "API key")?;
+                let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                    ConfigProblem(format!(
+                        "source_auth header `{name}` is not a valid header name"
+                    ))
+                })?;
+                Self::Header {
+                    name,
+                    value: header(key)?,
+                }
+            }
+            SourceAuth::Oauth2ClientCredentials {
+                token_url,
+                client_id_env,
+                client_secret_env,
+                scopes,
+            } => Self::OAuth2(OAuth2Grant {
+                token_url: interpolate(token_url, env)?,
+                client_id: secret(&Some(client_id_env.clone()), &None, "OAuth client id")?,
+                client_secret: secret(
+                    &Some(client_secret_env.clone()),
+                    &None,
+                    "OAuth client secret",
+                )?,
+                refresh_token: None,
+                scopes: scopes.clone(),
+            }),
+            SourceAuth::Oauth2RefreshToken {
+                token_url,
+                client_id_env,
+                client_secret_env,
+                refresh_token_env,
+                scopes,
+            } => Self::OAuth2(OAuth2Grant {
+                token_url: interpolate(token_url, env)?,
+                client_id: secret(&Some(client_id_env.clone()), &None, "OAuth client id")?,
+                client_secret: secret(
+                    &Some(client_secret_env.clone()),
+                    &None,
+                    "OAuth client secret",
+                )?,
+                refresh_token: Some(secret(
+                    &Some(refresh_token_env.clone()),
+                    &None,
+                    "OAuth refresh token",
+                )?),
+                scopes: scopes.clone(),
+            }),
+        })
+    }
+}
+
+/// Replaces `${VAR}` in a token URL from the environment.
+fn interpolate(text: &str, env: &impl Env) -> Result<String, ConfigProblem> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            return Err(ConfigProblem(format!(
+                "token_url `{text}`: `${{` without a closing `}}`"
+            )));
+        };
+        let var = &rest[start + 2..start + end];
+        let value = env.var(var).ok_or_else(|| {
+            ConfigProblem(format!("token_url `{text}` needs {var}, which is not set"))
+        })?;
+        out.push_str(&value);
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Why the upstream exchange failed; each maps to a problem the caller receives.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// The upstream could not be reached (DNS, connect, TLS, reset).
+    #[error("cannot reach the upstream: {0}")]
+    Unreachable(String),
+    /// The upstream did not answer in time.
+    #[error("the upstream did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The upstream's body is larger than the proxy accepts.
+    #[error("the upstream's body is larger than {0} bytes")]
+    TooLarge(usize),
+    /// The token endpoint refused or failed.
+    #[error("cannot get an access token from the upstream's token endpoint: {0}")]
+    Token(String),
+}
+
+/// A buffered upstream response.
+#[derive(Debug)]
+pub struct Buffered {
+    /// Status.
+    pub status: http::StatusCode,
+    /// Headers.
+    pub headers: http::HeaderMap,
+    /// The whole body, still encoded.
+    pub body: Bytes,
+}
+
+/// The pooled upstream client with the source's credentials.
+pub struct Upstream {
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    base: Uri,
+    credentials: Credentials,
+    token: Mutex<Option<AccessToken>>,
+    timeout: Duration,
+    max_body: usize,
+}
+
+#[derive(Clone)]
+struct AccessToken {
+    header: HeaderValue,
+    refresh_after: Instant,
+}
+
+impl Upstream {
+    /// A client for `base` (scheme, host, port, optional path prefix).
+    pub fn new(base: Uri, credentials: Credentials, timeout: Duration, max_body: usize) -> Self {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let tls = rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector);
+        Self {
+            client,
+            base,
+            credentials,
+            token: Mutex::new(None),
+            timeout,
+            max_body,
+        }
+    }
+
+    /// The URI for `path_and_query` on this upstream.
+    pub fn uri(&self, path_and_query: &str) -> Uri {
+        let prefix = self.base.path().trim_end_matches('/');
+        let authority = self
+            .base
+            .authority()
+            .map(|a| a.as_str())
+            .unwrap_or_default();
+        let scheme = self.base.scheme_str().unwrap_or("https");
+        format!("{scheme}://{authority}{prefix}{path_and_query}")
+            .parse()
+            .unwrap_or_else(|_| self.base.clone())
+    }
+
+    /// Sends a request (its URI relative to the upstream base) with the source's credentials and
+    /// buffers the answer.
+    pub async fn send(&self, mut request: Request<Full<Bytes>>) -> Result<Buffered, UpstreamError> {
+        if let Some((name, value)) = self.auth_header().await? {
+            request.headers_mut().insert(name, value);
+        }
+        self.exchange(request).await
+    }
+
+    async fn exchange(&self, request: Request<Full<Bytes>>) -> Result<Buffered, UpstreamError> {
+        let timeout = self.timeout;
+        let max = self.max_body;
+        let work = async {
+            let response: Response<hyper::body::Incoming> = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| UpstreamError::Unreachable(error_chain(&e)))?;
+            let (parts, body) = response.into_parts();
+            let body = Limited::new(body, max).collect().await.map_err(|e| {
+                if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
+                    UpstreamError::TooLarge(max)
+                } else {
+                    UpstreamError::Unreachable(e.to_string())
+                }
+            })?;
+            Ok(Buffered {
+                status: parts.status,
+                headers: parts.headers,
+                body: body.to_bytes(),
+            })
+        };
+        tokio::time::timeout(timeout, work)
+            .await
+            .map_err(|_| UpstreamError::Timeout(timeout))?
+    }
+
+    async fn auth_header(&self) -> Result<Option<(HeaderName, HeaderValue)>, UpstreamError> {
+        match &self.credentials {
+            Credentials::None => Ok(None),
+            Credentials::Header { name, value } => Ok(Some((name.clone(), value.clone()))),
+            Credentials::OAuth2(grant) => {
+                // Holding the lock while refreshing makes concurrent requests wait for one refresh.
+                let mut cached = self.token.lock().await;
+                if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.refresh_after) {
+                    return Ok(Some((AUTHORIZATION, token.header.clone())));
+                }
+                let token = self.fetch_token(grant).await?;
+                let header = token.header.clone();
+                *cached = Some(token);
+                Ok(Some((AUTHORIZATION, header)))
+            }
+        }
+    }
+
+    async fn fetch_token(&self, grant: &OAuth2Grant) -> Result<AccessToken, UpstreamError> {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        match &grant.refresh_token {
+            Some(refresh) => form
+                .append_pair("grant_type", "refresh_token")
+                .append_pair("refresh_token", refresh),
+            None => form.append_pair("grant_type", "client_credentials"),
+        };
+        form.append_pair("client_id", &grant.client_id)
+            .append_pair("client_secret", &grant.client_secret);
+        if !grant.scopes.is_empty() {
+            form.append_pair("scope", &grant.scopes.join(" "));
+        }
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(&grant.token_url)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(http::header::ACCEPT, "application/json")
+            .body(Full::new(Bytes::from(form.finish())))
+            .map_err(|e| UpstreamError::Token(format!("bad token_url: {e}")))?;
+        let response = self
+            .exchange(request)
+            .await
+            .map_err(|e| UpstreamError::Token(e.to_string()))?;
+        if !response.status.is_success() {
+            return Err(UpstreamError::Token(format!(
+                "the token endpoint answered {}",
+                response.status
+            )));
+        }
+        #[derive(serde::Deserialize)]
+        struct TokenResponse {
+            access_token: String,
+            #[serde(default)]
+            token_type: Option<String>,
+            #[serde(default)]
+            expires_in: Option<u64>,
+        }
+        let parsed: TokenResponse = serde_json::from_slice(&response.body).map_err(|e| {
+            UpstreamError::Token(format!(
+                "the token endpoint's answer is not a token response: {e}"
+            ))
+        })?;
+        let kind = parsed
+            .token_type
+            .filter(|t| !t.eq_ignore_ascii_case("bearer"))
+            .unwrap_or_else(|| "Bearer".into());
+        let mut header = HeaderValue::from_str(&format!("{kind} {}", parsed.access_token))
+            .map_err(|_| {
+                UpstreamError::Token("the access token is not a valid header value".into())
+            })?;
+        header.set_sensitive(true);
+        // Refresh a minute early (or at half-life for short-lived tokens).
+        let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
+        let margin = Duration::from_secs(60).min(lifetime / 2);
+        Ok(AccessToken {
+            header,
+            refresh_after: Instant::now() + lifetime - margin,
+        })
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
