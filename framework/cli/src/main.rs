@@ -2,7 +2,8 @@
 //!
 //! - `validate`: check connector specs and psoxy rules files;
 //! - `sanitize`: dry-run the sanitizer on one response;
-//! - `conformance`: run a table of examples, as a psoxy migration check.
+//! - `conformance`: run a table of examples, as a psoxy migration check;
+//! - `serve --spec`: run the proxy for a spec loaded at run time.
 #![forbid(unsafe_code)]
 
 mod conformance;
@@ -32,6 +33,14 @@ enum Command {
     Sanitize(sanitize::Args),
     /// Run a TSV table of (rules, method, url, original, expected) examples; report differences.
     Conformance(conformance::Args),
+    /// Run the proxy for a connector spec loaded at run time (no code generation).
+    Serve {
+        /// The connector spec.
+        #[arg(long, value_name = "SPEC.yaml")]
+        spec: std::path::PathBuf,
+        #[command(flatten)]
+        flags: sluice::config::ServeFlags,
+    },
 }
 
 fn main() -> ExitCode {
@@ -40,6 +49,10 @@ fn main() -> ExitCode {
         Command::Validate(args) => Ok(validate::run(&args)),
         Command::Sanitize(args) => sanitize::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Serve { spec, flags } => match sluice::LoadedConnector::load(&spec) {
+            Ok(connector) => return sluice::app::serve_main(connector, flags),
+            Err(errors) => Err(anyhow::anyhow!("{errors}")),
+        },
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

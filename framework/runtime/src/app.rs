@@ -1,6 +1,7 @@
 //! The command line of every connector binary (`github-proxy`, …): generated `main`s call
-//! [`main`] with their connector. Subcommands: `routes` lists what the rules allow, and
-//! `sanitize` dry-runs one response through the compiled router and sanitizer.
+//! [`main`] (or [`main_with_hooks`]) with their connector. Without a subcommand, or with
+//! `serve`, it runs the proxy; `routes` lists what the rules allow, and `sanitize` dry-runs one
+//! response through the compiled router and sanitizer.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -8,18 +9,25 @@ use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::config::{ProcessEnv, PseudonymSettings};
-use crate::connector::Connector;
+use crate::config::{
+    CallerAuthConfig, ConfigProblem, ProcessEnv, PseudonymSettings, ServeConfig, ServeFlags,
+};
+use crate::connector::{Connector, Hooks, NoHooks};
 use crate::engine::{Engine, Outcome};
 
 #[derive(Debug, Parser)]
+#[command(version, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeFlags,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the proxy (the default).
+    Serve(ServeFlags),
     /// List the endpoints the rules allow: methods, path, query parameters, transforms.
     Routes,
     /// Sanitize one upstream response (stdin) as the proxy would for a request; print it.
@@ -41,6 +49,11 @@ enum Command {
 
 /// Runs a connector binary's command line.
 pub fn main<C: Connector>(connector: C) -> ExitCode {
+    main_with_hooks(connector, NoHooks)
+}
+
+/// Runs a connector binary's command line, with a team's own hooks around each request.
+pub fn main_with_hooks<C: Connector, H: Hooks>(connector: C, hooks: H) -> ExitCode {
     let spec = connector.spec();
     let name = format!("{}-proxy", spec.name.value);
     let about = spec
@@ -52,7 +65,8 @@ pub fn main<C: Connector>(connector: C) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    match run(connector, cli.command) {
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    match run(connector, hooks, command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -61,11 +75,21 @@ pub fn main<C: Connector>(connector: C) -> ExitCode {
     }
 }
 
-fn run<C: Connector>(
+fn run<C: Connector, H: Hooks>(
     connector: C,
+    hooks: H,
     command: Command,
 ) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match command {
+        Command::Serve(flags) => {
+            let config = ServeConfig::resolve(connector.spec(), &ProcessEnv, flags)?;
+            init_logging(config.log_format);
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(serve(connector, hooks, config))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Routes => {
             print_routes(&connector)?;
             Ok(ExitCode::SUCCESS)
@@ -148,4 +172,130 @@ fn print_routes<C: Connector>(connector: &C) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Runs the proxy for `connector` with `flags` (resolved with the environment), until SIGINT or
+/// SIGTERM; the exit code says whether it started. `sluice serve --spec` uses this.
+pub fn serve_main<C: Connector>(connector: C, flags: ServeFlags) -> ExitCode {
+    match run(connector, NoHooks, Command::Serve(flags)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Installs the log subscriber (`RUST_LOG` filters; default `info`).
+fn init_logging(format: crate::config::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        crate::config::LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        crate::config::LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Builds the proxy from `config` and serves until SIGINT or SIGTERM.
+pub async fn serve<C: Connector, H: Hooks>(
+    connector: C,
+    hooks: H,
+    config: ServeConfig,
+) -> Result<(), ConfigProblem> {
+    let started = std::time::Instant::now();
+    if config.caller_auth == CallerAuthConfig::Disabled {
+        tracing::warn!(
+            "CALLER AUTHENTICATION IS OFF (--insecure-no-auth): anyone who reaches {} can use the upstream \
+             credentials through this proxy",
+            config.listen
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| ConfigProblem(format!("cannot listen on {}: {e}", config.listen)))?;
+    let proxy = Arc::new(build_proxy(connector, hooks, &config).await?);
+    tracing::info!(
+        listen = %config.listen,
+        upstream = %config.upstream,
+        connector = %proxy.connector().spec().name,
+        startup_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "listening"
+    );
+    crate::server::serve(
+        proxy,
+        listener,
+        crate::server::shutdown_signal(),
+        std::time::Duration::from_secs(30),
+    )
+    .await
+    .map_err(|e| ConfigProblem(format!("the server stopped: {e}")))
+}
+
+/// Assembles a proxy from resolved configuration.
+pub async fn build_proxy<C: Connector, H: Hooks>(
+    connector: C,
+    hooks: H,
+    config: &ServeConfig,
+) -> Result<crate::proxy::Proxy<C, H>, ConfigProblem> {
+    let pseudonymizer = Arc::new(config.pseudonyms.pseudonymizer()?);
+    let jwks_text = match &config.caller_auth {
+        CallerAuthConfig::Jwt(jwt) => match &jwt.jwks {
+            Some(source) => Some(load_jwks(source, config.upstream_timeout).await?),
+            None => None,
+        },
+        _ => None,
+    };
+    let auth = crate::auth::CallerAuth::new(&config.caller_auth, jwks_text.as_deref())?;
+    let upstream = crate::upstream::Upstream::new(
+        config.upstream.clone(),
+        config.source_credentials.clone(),
+        config.upstream_timeout,
+        config.max_body_bytes,
+    );
+    let outputs = crate::outputs::SideOutputs::open(&connector.spec().side_outputs)?;
+    Ok(crate::proxy::Proxy::new(crate::proxy::Parts {
+        connector,
+        hooks,
+        pseudonymizer,
+        auth,
+        upstream,
+        outputs,
+        total_timeout: config.total_timeout,
+        max_body: config.max_body_bytes,
+    }))
+}
+
+/// Reads a JWKS from a file, or fetches it from an http(s) URL.
+async fn load_jwks(source: &str, timeout: std::time::Duration) -> Result<String, ConfigProblem> {
+    if !(source.starts_with("http://") || source.starts_with("https://")) {
+        return std::fs::read_to_string(source)
+            .map_err(|e| ConfigProblem(format!("SLUICE_JWT_JWKS: cannot read {source}: {e}")));
+    }
+    let uri: http::Uri = source
+        .parse()
+        .map_err(|e| ConfigProblem(format!("SLUICE_JWT_JWKS: {e}")))?;
+    let client = crate::upstream::Upstream::new(
+        uri.clone(),
+        crate::upstream::Credentials::None,
+        timeout,
+        1 << 20,
+    );
+    let request = http::Request::get(uri)
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .map_err(|e| ConfigProblem(format!("SLUICE_JWT_JWKS: {e}")))?;
+    let answer = client
+        .send(request)
+        .await
+        .map_err(|e| ConfigProblem(format!("SLUICE_JWT_JWKS: {e}")))?;
+    if !answer.status.is_success() {
+        return Err(ConfigProblem(format!(
+            "SLUICE_JWT_JWKS: {source} answered {}",
+            answer.status
+        )));
+    }
+    String::from_utf8(answer.body.to_vec())
+        .map_err(|_| ConfigProblem("SLUICE_JWT_JWKS: the JWKS is not UTF-8".into()))
 }

@@ -62,6 +62,11 @@ impl<C: Routing> Engine<C> {
         &self.sanitizer
     }
 
+    /// The pseudonymizer (for reversing tokens in requests).
+    pub fn pseudonymizer(&self) -> &Pseudonymizer {
+        &self.pseudonymizer
+    }
+
     /// Runs `method path?query` offline with `body` as the upstream's answer.
     pub fn run(&self, method: &str, path: &str, query: Option<&str>, body: &[u8]) -> Outcome {
         let allowed = match self.connector.route(&self.policy, method, path, query) {

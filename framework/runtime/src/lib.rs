@@ -8,13 +8,20 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod connector;
 pub mod engine;
+pub mod metrics;
+pub mod ops;
+pub mod outputs;
 pub mod policy;
 pub mod problem;
+pub mod proxy;
 pub mod pseudonym;
 pub mod sanitize;
+pub mod server;
+pub mod stores;
 pub mod upstream;
 
 pub use connector::{Connector, Hooks, LoadedConnector, NoHooks, Routing, RulesOnly};

@@ -28,6 +28,16 @@ pub enum ProblemType {
     UpstreamUnreachable,
     /// The upstream did not answer in time.
     UpstreamTimeout,
+    /// The upstream's answer could not be sanitized (not JSON, or a rule could not apply).
+    UnsanitizableResponse,
+    /// The upstream answered with an error whose body could not be sanitized; it was withheld.
+    UpstreamError,
+    /// A side output marked `required` could not be written.
+    SideOutputFailed,
+    /// The request body is larger than the proxy accepts.
+    PayloadTooLarge,
+    /// The proxy's whole-request time limit passed.
+    Timeout,
     /// Something failed inside the proxy.
     Internal,
 }
@@ -44,6 +54,11 @@ impl ProblemType {
             Self::Unauthorized => "unauthorized",
             Self::UpstreamUnreachable => "upstream-unreachable",
             Self::UpstreamTimeout => "upstream-timeout",
+            Self::UnsanitizableResponse => "unsanitizable-response",
+            Self::UpstreamError => "upstream-error",
+            Self::SideOutputFailed => "side-output-failed",
+            Self::PayloadTooLarge => "payload-too-large",
+            Self::Timeout => "timeout",
             Self::Internal => "internal",
         }
     }
@@ -59,8 +74,10 @@ impl ProblemType {
             Self::InvalidToken => 409,
             Self::Unauthorized => 401,
             Self::UpstreamUnreachable => 502,
-            Self::UpstreamTimeout => 504,
-            Self::Internal => 500,
+            Self::UpstreamTimeout | Self::Timeout => 504,
+            Self::UnsanitizableResponse | Self::UpstreamError => 502,
+            Self::PayloadTooLarge => 413,
+            Self::SideOutputFailed | Self::Internal => 500,
         }
     }
 
@@ -75,6 +92,11 @@ impl ProblemType {
             Self::Unauthorized => "Missing or invalid credentials",
             Self::UpstreamUnreachable => "Upstream unreachable",
             Self::UpstreamTimeout => "Upstream timed out",
+            Self::UnsanitizableResponse => "Upstream response cannot be sanitized",
+            Self::UpstreamError => "Upstream error withheld",
+            Self::SideOutputFailed => "Required side output failed",
+            Self::PayloadTooLarge => "Request body too large",
+            Self::Timeout => "Request timed out",
             Self::Internal => "Internal error",
         }
     }
@@ -124,6 +146,18 @@ impl Problem {
         self
     }
 
+    /// The same problem with another HTTP status (an upstream error keeps the upstream's).
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// The same problem tagged with the request id.
+    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = Some(id.into());
+        self
+    }
+
     /// The JSON body.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a problem serializes")
@@ -156,6 +190,11 @@ mod tests {
             ProblemType::Unauthorized,
             ProblemType::UpstreamUnreachable,
             ProblemType::UpstreamTimeout,
+            ProblemType::UnsanitizableResponse,
+            ProblemType::UpstreamError,
+            ProblemType::SideOutputFailed,
+            ProblemType::PayloadTooLarge,
+            ProblemType::Timeout,
             ProblemType::Internal,
         ];
         let slugs: std::collections::HashSet<_> = all.iter().map(|t| t.slug()).collect();

@@ -352,24 +352,28 @@ impl Upstream {
     }
 
     async fn fetch_token(&self, grant: &OAuth2Grant) -> Result<AccessToken, UpstreamError> {
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        match &grant.refresh_token {
-            Some(refresh) => form
-                .append_pair("grant_type", "refresh_token")
-                .append_pair("refresh_token", refresh),
-            None => form.append_pair("grant_type", "client_credentials"),
+        // Built in a block so the (non-Send) serializer is gone before the await below.
+        let form = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            match &grant.refresh_token {
+                Some(refresh) => form
+                    .append_pair("grant_type", "refresh_token")
+                    .append_pair("refresh_token", refresh),
+                None => form.append_pair("grant_type", "client_credentials"),
+            };
+            form.append_pair("client_id", &grant.client_id)
+                .append_pair("client_secret", &grant.client_secret);
+            if !grant.scopes.is_empty() {
+                form.append_pair("scope", &grant.scopes.join(" "));
+            }
+            form.finish()
         };
-        form.append_pair("client_id", &grant.client_id)
-            .append_pair("client_secret", &grant.client_secret);
-        if !grant.scopes.is_empty() {
-            form.append_pair("scope", &grant.scopes.join(" "));
-        }
         let request = Request::builder()
             .method(Method::POST)
             .uri(&grant.token_url)
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(http::header::ACCEPT, "application/json")
-            .body(Full::new(Bytes::from(form.finish())))
+            .body(Full::new(Bytes::from(form)))
             .map_err(|e| UpstreamError::Token(format!("bad token_url: {e}")))?;
         let response = self
             .exchange(request)

@@ -1,0 +1,107 @@
+//! The control routes under `/_sluice/`: liveness (`healthz`), readiness (`readyz`: every bucket
+//! reachable), and Prometheus `metrics`. They need no caller credentials and reveal no data.
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use object_store::path::Path;
+
+use crate::connector::{Connector, Hooks};
+use crate::problem::{Problem, ProblemType};
+use crate::proxy::{Proxy, problem_response};
+use crate::stores::Bucket;
+
+/// What readiness depends on.
+pub struct Readiness {
+    buckets: Vec<Bucket>,
+}
+
+impl Readiness {
+    /// Readiness over these buckets.
+    pub fn new(buckets: Vec<Bucket>) -> Self {
+        Self { buckets }
+    }
+
+    /// `Ok` when every bucket answers a listing; else the first that does not, and why.
+    pub async fn check(&self) -> Result<(), String> {
+        use futures::StreamExt as _;
+        for bucket in &self.buckets {
+            let prefix = if bucket.prefix.as_ref().is_empty() {
+                None
+            } else {
+                Some(&bucket.prefix)
+            };
+            let mut listing = bucket.store.list(prefix);
+            if let Some(Err(e)) = listing.next().await {
+                return Err(format!("{} is not reachable: {e}", bucket.url));
+            }
+        }
+        let _: Option<Path> = None;
+        Ok(())
+    }
+}
+
+/// Answers `/_sluice/<route>`.
+pub(crate) async fn answer<C: Connector, H: Hooks, B>(
+    proxy: &Proxy<C, H>,
+    route: &str,
+    request: &Request<B>,
+    request_id: &str,
+) -> Response<Full<Bytes>> {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return problem_response(
+            Problem::new(
+                ProblemType::MethodNotAllowed,
+                format!("/_sluice/{route} answers GET only"),
+            )
+            .at(request.uri().path().to_owned()),
+            request_id,
+        );
+    }
+    match route {
+        "healthz" => json(StatusCode::OK, r#"{"status":"ok"}"#),
+        "readyz" => match proxy.readiness().check().await {
+            Ok(()) => json(StatusCode::OK, r#"{"status":"ready"}"#),
+            Err(why) => {
+                let mut response = problem_response(
+                    Problem::new(ProblemType::Internal, format!("not ready: {why}"))
+                        .at("/_sluice/readyz".to_owned()),
+                    request_id,
+                );
+                *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                response
+            }
+        },
+        "metrics" => {
+            let mut response = Response::new(Full::new(Bytes::from(proxy.metrics.render())));
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
+            );
+            response
+        }
+        other => problem_response(
+            Problem::new(
+                ProblemType::BlockedByRules,
+                format!(
+                    "/_sluice/{other} is not a control route; there are healthz, readyz and metrics"
+                ),
+            )
+            .with_status(404)
+            .at(request.uri().path().to_owned()),
+            request_id,
+        ),
+    }
+}
+
+fn json(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}

@@ -1,0 +1,468 @@
+//! The life of a proxied request, phase by phase: caller authentication, routing against the
+//! rules, the upstream request (only allowed headers, tokens decrypted, upstream credentials),
+//! the upstream's answer (decompressed), sanitizing, the caller's response (only allowlisted
+//! headers), side outputs. [`Hooks`] let a team act between phases. Every refusal or failure is
+//! an RFC 9457 problem with the request id.
+
+use std::io::Read as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Body as _;
+
+use crate::auth::{Caller, CallerAuth};
+use crate::connector::{CallerResponse, Connector, Hooks, UpstreamRequest, UpstreamResponse};
+use crate::engine::Engine;
+use crate::metrics::{EndpointLabels, Metrics, RequestLabels};
+use crate::outputs::{Record, SideOutputs};
+use crate::policy::upstream_target;
+use crate::problem::{CONTENT_TYPE as PROBLEM_JSON, Problem, ProblemType};
+use crate::pseudonym::Pseudonymizer;
+use crate::upstream::{Upstream, UpstreamError};
+
+/// Response headers passed from the upstream to the caller; everything else is dropped.
+const RESPONSE_HEADERS: [&str; 7] = [
+    "content-type",
+    "cache-control",
+    "etag",
+    "link",
+    "expires",
+    "last-modified",
+    "retry-after",
+];
+
+/// The header carrying the request id, both ways.
+pub const REQUEST_ID: &str = "x-request-id";
+/// The header warning that a side output failed.
+pub const SIDE_OUTPUT_WARNING: &str = "sluice-warning";
+
+/// Everything a request needs, shared by all connections.
+pub struct Proxy<C, H> {
+    engine: Engine<C>,
+    hooks: H,
+    auth: CallerAuth,
+    upstream: Upstream,
+    outputs: SideOutputs,
+    /// The metrics, also served at `/_sluice/metrics`.
+    pub metrics: Metrics,
+    total_timeout: std::time::Duration,
+    max_body: usize,
+    ready: crate::ops::Readiness,
+}
+
+/// The parts of a [`Proxy`], assembled by the caller.
+pub struct Parts<C, H> {
+    /// The connector.
+    pub connector: C,
+    /// The team's hooks.
+    pub hooks: H,
+    /// Pseudonymization keys.
+    pub pseudonymizer: Arc<Pseudonymizer>,
+    /// Caller authentication.
+    pub auth: CallerAuth,
+    /// The upstream client.
+    pub upstream: Upstream,
+    /// Side outputs.
+    pub outputs: SideOutputs,
+    /// Whole-request time limit.
+    pub total_timeout: std::time::Duration,
+    /// Largest request body accepted.
+    pub max_body: usize,
+}
+
+impl<C: Connector, H: Hooks> Proxy<C, H> {
+    /// Assembles a proxy.
+    pub fn new(parts: Parts<C, H>) -> Self {
+        let ready = crate::ops::Readiness::new(parts.outputs.buckets().cloned().collect());
+        Self {
+            engine: Engine::new(parts.connector, parts.pseudonymizer),
+            hooks: parts.hooks,
+            auth: parts.auth,
+            upstream: parts.upstream,
+            outputs: parts.outputs,
+            metrics: Metrics::new(),
+            total_timeout: parts.total_timeout,
+            max_body: parts.max_body,
+            ready,
+        }
+    }
+
+    /// The connector.
+    pub fn connector(&self) -> &C {
+        self.engine.connector()
+    }
+
+    /// Answers one request.
+    pub async fn handle<B>(&self, request: Request<B>) -> Response<Full<Bytes>>
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let started = Instant::now();
+        let request_id = request_id(request.headers());
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let mut endpoint_label = "-".to_owned();
+        let outcome = tokio::time::timeout(
+            self.total_timeout,
+            self.process(request, &request_id, &mut endpoint_label),
+        )
+        .await;
+        let mut response = outcome.unwrap_or_else(|_| {
+            problem_response(
+                Problem::new(
+                    ProblemType::Timeout,
+                    format!(
+                        "the request took longer than the proxy's limit of {:?}",
+                        self.total_timeout
+                    ),
+                )
+                .at(path.clone()),
+                &request_id,
+            )
+        });
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(REQUEST_ID, value);
+        }
+        let status = response.status().as_u16();
+        let elapsed = started.elapsed();
+        self.metrics
+            .requests
+            .get_or_create(&RequestLabels {
+                endpoint: endpoint_label.clone(),
+                status,
+            })
+            .inc();
+        self.metrics
+            .request_seconds
+            .get_or_create(&EndpointLabels {
+                endpoint: endpoint_label.clone(),
+            })
+            .observe(elapsed.as_secs_f64());
+        let size = response.body().size_hint().exact().unwrap_or_default();
+        self.metrics.response_bytes.inc_by(size);
+        // The query is not logged: it can hold personal data.
+        tracing::info!(
+            request_id = %request_id,
+            method = %method,
+            path = %path,
+            endpoint = %endpoint_label,
+            status,
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            "request"
+        );
+        response
+    }
+
+    async fn process<B>(
+        &self,
+        request: Request<B>,
+        request_id: &str,
+        endpoint_label: &mut String,
+    ) -> Response<Full<Bytes>>
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let path = request.uri().path().to_owned();
+        if let Some(route) = path.strip_prefix("/_sluice/") {
+            return crate::ops::answer(self, route, &request, request_id).await;
+        }
+        match self.proxied(request, request_id, endpoint_label).await {
+            Ok(response) => response,
+            Err(problem) => problem_response(problem.at(path), request_id),
+        }
+    }
+
+    async fn proxied<B>(
+        &self,
+        request: Request<B>,
+        request_id: &str,
+        endpoint_label: &mut String,
+    ) -> Result<Response<Full<Bytes>>, Problem>
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        // Phase 1: who is calling.
+        let authorization = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let _caller: Caller = self.auth.check(authorization)?;
+
+        // Phase 2: what the rules allow.
+        let (parts, body) = request.into_parts();
+        let path = parts.uri.path();
+        let query = parts.uri.query();
+        let method = parts.method.as_str();
+        let connector = self.engine.connector();
+        let allowed = connector.route(self.engine.policy(), method, path, query)?;
+        let endpoint = allowed.endpoint;
+        *endpoint_label = endpoint_label_of(connector, endpoint);
+        let (upstream_path, upstream_query) =
+            upstream_target(self.engine.pseudonymizer(), path, query)?;
+
+        // Phase 3: the upstream request, with only what the rules forward.
+        let mut headers = HeaderMap::new();
+        for name in allowed.forward_headers {
+            if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+                for value in parts.headers.get_all(&name) {
+                    headers.append(name.clone(), value.clone());
+                }
+            }
+        }
+        headers
+            .entry(header::ACCEPT)
+            .or_insert(HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br"),
+        );
+        let body = if matches!(parts.method, Method::GET | Method::HEAD) {
+            Bytes::new()
+        } else {
+            Limited::new(body, self.max_body)
+                .collect()
+                .await
+                .map(|c| c.to_bytes())
+                .map_err(|e| {
+                    Problem::new(
+                        ProblemType::PayloadTooLarge,
+                        format!("the request body could not be read: {e}"),
+                    )
+                })?
+        };
+        let path_and_query = match &upstream_query {
+            Some(q) => format!("{upstream_path}?{q}"),
+            None => upstream_path.clone(),
+        };
+        let mut upstream_request = UpstreamRequest {
+            endpoint,
+            method: parts.method.clone(),
+            path_and_query,
+            headers,
+        };
+        self.hooks.before_upstream(&mut upstream_request)?;
+
+        // Phase 4: the upstream's answer.
+        let mut builder = Request::builder()
+            .method(upstream_request.method.clone())
+            .uri(self.upstream.uri(&upstream_request.path_and_query));
+        if let Some(h) = builder.headers_mut() {
+            *h = upstream_request.headers;
+        }
+        let outgoing = builder.body(Full::new(body)).map_err(|e| {
+            Problem::new(
+                ProblemType::Internal,
+                format!("cannot build the upstream request: {e}"),
+            )
+        })?;
+        let sent = Instant::now();
+        let answer = self
+            .upstream
+            .send(outgoing)
+            .await
+            .map_err(upstream_problem)?;
+        self.metrics
+            .upstream_seconds
+            .get_or_create(&EndpointLabels {
+                endpoint: endpoint_label.clone(),
+            })
+            .observe(sent.elapsed().as_secs_f64());
+        let decoded = decode(&answer.headers, answer.body)?;
+        self.metrics.upstream_bytes.inc_by(decoded.len() as u64);
+        let mut upstream_response = UpstreamResponse {
+            endpoint,
+            status: answer.status,
+            headers: answer.headers,
+            body: decoded,
+        };
+        self.hooks.after_upstream(&mut upstream_response)?;
+
+        // Phase 5: sanitize. Upstream errors are sanitized too, or withheld.
+        let status = upstream_response.status;
+        let sanitized = match self
+            .engine
+            .sanitizer()
+            .sanitize(endpoint, &upstream_response.body)
+        {
+            Ok(body) => body,
+            Err(e) if status.is_success() => {
+                return Err(Problem::new(
+                    ProblemType::UnsanitizableResponse,
+                    format!("the upstream's answer was withheld: {e}"),
+                ));
+            }
+            Err(_) => {
+                return Err(Problem::new(
+                    ProblemType::UpstreamError,
+                    format!("the upstream answered {status} with a body that cannot be sanitized; it was withheld"),
+                )
+                .with_status(status.as_u16()));
+            }
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in &upstream_response.headers {
+            let keep = RESPONSE_HEADERS.contains(&name.as_str())
+                || name.as_str().starts_with("x-ratelimit-");
+            if keep {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        let mut caller_response = CallerResponse {
+            endpoint,
+            status,
+            headers,
+            body: sanitized,
+        };
+        self.hooks.before_respond(&mut caller_response)?;
+
+        // Phase 6: side outputs, then the answer.
+        if !self.outputs.is_empty() {
+            let date = jiff::Timestamp::now().strftime("%Y%m%d").to_string();
+            let content_type = upstream_response
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
+            let record = Record {
+                request_id,
+                method,
+                path,
+                query,
+                upstream_status: status.as_u16(),
+                content_type,
+                rules_sha256: connector.rules_sha256(),
+                date: &date,
+                original: &upstream_response.body,
+                sanitized: &caller_response.body,
+            };
+            let report = self.outputs.write(&record).await;
+            for (destination, error) in &report.failures {
+                tracing::warn!(request_id, destination = %destination, error = %error, "side output failed");
+                self.metrics
+                    .side_output_failures
+                    .get_or_create(&crate::metrics::DestinationLabels {
+                        destination: destination.clone(),
+                    })
+                    .inc();
+                let warning = format!("side output to {destination} failed");
+                if let Ok(v) = HeaderValue::from_str(&warning) {
+                    caller_response.headers.append(SIDE_OUTPUT_WARNING, v);
+                }
+            }
+            if report.required_failed {
+                return Err(Problem::new(
+                    ProblemType::SideOutputFailed,
+                    "a required side output could not be written, so the response is withheld",
+                ));
+            }
+        }
+        let mut response = Response::new(Full::new(Bytes::from(caller_response.body)));
+        *response.status_mut() = caller_response.status;
+        *response.headers_mut() = caller_response.headers;
+        Ok(response)
+    }
+
+    /// Readiness of the stores and configuration.
+    pub(crate) fn readiness(&self) -> &crate::ops::Readiness {
+        &self.ready
+    }
+}
+
+fn endpoint_label_of<C: Connector>(connector: &C, endpoint: usize) -> String {
+    let e = &connector.rules().endpoints[endpoint];
+    e.path_template
+        .as_ref()
+        .map(|t| t.value.clone())
+        .or_else(|| e.path_regex.as_ref().map(|r| r.as_str().to_owned()))
+        .unwrap_or_default()
+}
+
+/// The caller's request id when it sent a usable one, else a new one.
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
+
+fn upstream_problem(e: UpstreamError) -> Problem {
+    match e {
+        UpstreamError::Timeout(_) => Problem::new(ProblemType::UpstreamTimeout, e.to_string()),
+        UpstreamError::TooLarge(_) | UpstreamError::Unreachable(_) | UpstreamError::Token(_) => {
+            Problem::new(ProblemType::UpstreamUnreachable, e.to_string())
+        }
+    }
+}
+
+/// The body with its `Content-Encoding` (gzip, deflate, br) undone.
+fn decode(headers: &HeaderMap, body: Bytes) -> Result<Vec<u8>, Problem> {
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("identity");
+    let fail = |e: std::io::Error| {
+        Problem::new(
+            ProblemType::UnsanitizableResponse,
+            format!("the upstream's {encoding} body does not decode: {e}"),
+        )
+    };
+    let mut out = Vec::with_capacity(body.len() * 4);
+    match encoding.trim().to_ascii_lowercase().as_str() {
+        "" | "identity" => return Ok(body.to_vec()),
+        "gzip" | "x-gzip" => {
+            flate2::read::MultiGzDecoder::new(&body[..])
+                .read_to_end(&mut out)
+                .map_err(fail)?;
+        }
+        "deflate" => {
+            // RFC 9110's deflate is zlib-wrapped; some servers send it raw.
+            if flate2::read::ZlibDecoder::new(&body[..])
+                .read_to_end(&mut out)
+                .is_err()
+            {
+                out.clear();
+                flate2::read::DeflateDecoder::new(&body[..])
+                    .read_to_end(&mut out)
+                    .map_err(fail)?;
+            }
+        }
+        "br" => {
+            brotli_decompressor::Decompressor::new(&body[..], 4096)
+                .read_to_end(&mut out)
+                .map_err(fail)?;
+        }
+        other => {
+            return Err(Problem::new(
+                ProblemType::UnsanitizableResponse,
+                format!(
+                    "the upstream's body uses the content encoding `{other}`, which sluice cannot decode"
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// A problem as an HTTP response.
+pub fn problem_response(problem: Problem, request_id: &str) -> Response<Full<Bytes>> {
+    let problem = problem.with_request_id(request_id);
+    let mut response = Response::new(Full::new(Bytes::from(problem.to_json())));
+    *response.status_mut() =
+        StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
