@@ -1,0 +1,291 @@
+//! The proxy over real sockets: a local upstream on 127.0.0.1, a proxy in front of it, and a
+//! caller. Covers what a deployment relies on: sanitized answers, refusals, authentication,
+//! upstream failures, gzip, side outputs, OAuth2 token refresh and graceful shutdown.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{MEMBERS, get, proxy, spec_yaml, upstream};
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_sanitized_200_keeps_structure_and_loses_personal_data() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_yaml(&format!("{}/token", up.url()), dir.path());
+    let p = proxy(&spec, &[("SLUICE_UPSTREAM", &up.url())]).await;
+
+    let answer = get(&p.url("/members?per_page=2"), Some("test-key")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let doc = answer.json();
+    assert_eq!(
+        doc[0]["login"],
+        "t~IAUEqSLLtP3EjjkzslH-S1ULJZRLQnH9hT54jiI1gbM"
+    );
+    assert_eq!(doc[1]["type"], "Bot");
+    assert!(!answer.body.contains("avatar"), "{}", answer.body);
+    // Only allowlisted headers come back; the upstream's cookie does not.
+    assert_eq!(answer.headers["x-ratelimit-remaining"], "4999");
+    assert!(answer.headers.get("set-cookie").is_none());
+    assert!(answer.headers.get("x-request-id").is_some());
+    // Nothing of the caller's reached the upstream but the path and query, plus our token.
+    let seen = up.last();
+    assert_eq!(seen.path_and_query, "/members?per_page=2");
+    assert_eq!(
+        seen.headers.get("authorization").map(String::as_str),
+        Some("Bearer tok-1")
+    );
+}
+
+#[tokio::test]
+async fn refusals_are_problems_with_the_reason() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = proxy(
+        &spec_yaml(&format!("{}/token", up.url()), dir.path()),
+        &[("SLUICE_UPSTREAM", &up.url())],
+    )
+    .await;
+
+    let blocked = get(&p.url("/admin/users"), Some("test-key")).await;
+    assert_eq!(blocked.status, 403);
+    assert_eq!(blocked.headers["content-type"], "application/problem+json");
+    assert_eq!(blocked.json()["type"], "/_sluice/problems/blocked-by-rules");
+
+    let param = get(&p.url("/members?q=secret"), Some("test-key")).await;
+    assert_eq!(param.status, 403);
+    assert!(
+        param.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`q` is not allowed"),
+        "{}",
+        param.body
+    );
+
+    let missing = get(&p.url("/members"), None).await;
+    assert_eq!(missing.status, 401);
+    let bad = get(&p.url("/members"), Some("wrong-key")).await;
+    assert_eq!(bad.status, 401);
+    assert_eq!(bad.json()["type"], "/_sluice/problems/unauthorized");
+    assert!(
+        up.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|s| s.path_and_query != "/admin/users"),
+        "refused requests never go upstream"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_upstream_is_502_and_a_slow_one_504() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_yaml(&format!("{}/token", up.url()), dir.path());
+
+    // Nothing listens on port 9 of 127.0.0.1.
+    let no_auth: String = spec
+        .lines()
+        .map(|l| {
+            if l.starts_with("source_auth:") {
+                "source_auth: { kind: none }"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let down = proxy(&no_auth, &[("SLUICE_UPSTREAM", "http://127.0.0.1:9")]).await;
+    let answer = get(&down.url("/members"), Some("test-key")).await;
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    assert_eq!(
+        answer.json()["type"],
+        "/_sluice/problems/upstream-unreachable"
+    );
+
+    let slow = proxy(
+        &spec,
+        &[
+            ("SLUICE_UPSTREAM", &up.url()),
+            ("SLUICE_UPSTREAM_TIMEOUT", "300ms"),
+        ],
+    )
+    .await;
+    let answer = get(&slow.url("/slow"), Some("test-key")).await;
+    assert_eq!(answer.status, 504, "{}", answer.body);
+    assert_eq!(answer.json()["type"], "/_sluice/problems/upstream-timeout");
+
+    // An upstream error whose body cannot be sanitized is withheld, its status kept.
+    let error = get(&slow.url("/error"), Some("test-key")).await;
+    assert_eq!(error.status, 500);
+    assert!(!error.body.contains("octocat"), "{}", error.body);
+}
+
+#[tokio::test]
+async fn gzip_upstream_bodies_are_decoded_before_sanitizing() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = proxy(
+        &spec_yaml(&format!("{}/token", up.url()), dir.path()),
+        &[("SLUICE_UPSTREAM", &up.url())],
+    )
+    .await;
+    let answer = get(&p.url("/gzip/members"), Some("test-key")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.headers.get("content-encoding").is_none());
+    assert_eq!(
+        answer.json()[0]["login"],
+        "t~IAUEqSLLtP3EjjkzslH-S1ULJZRLQnH9hT54jiI1gbM"
+    );
+    assert!(up.last().headers["accept-encoding"].contains("gzip"));
+}
+
+#[tokio::test]
+async fn side_outputs_record_original_and_sanitized_bodies_with_metadata() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = proxy(
+        &spec_yaml(&format!("{}/token", up.url()), dir.path()),
+        &[("SLUICE_UPSTREAM", &up.url())],
+    )
+    .await;
+    let answer = get(&p.url("/members?per_page=2"), Some("test-key")).await;
+    assert_eq!(answer.status, 200);
+    assert!(answer.headers.get("sluice-warning").is_none());
+    let request_id = answer.headers["x-request-id"].to_str().unwrap().to_owned();
+    let today = jiff::Timestamp::now().strftime("%Y%m%d").to_string();
+
+    let original = dir.path().join("original").join(&today).join(&request_id);
+    assert_eq!(std::fs::read_to_string(&original).unwrap(), MEMBERS);
+    let sanitized = dir.path().join("sanitized").join(&today).join(&request_id);
+    assert_eq!(std::fs::read_to_string(&sanitized).unwrap(), answer.body);
+    let meta: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(sanitized.with_file_name(format!("{request_id}.meta.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["method"], "GET");
+    assert_eq!(meta["path"], "/members");
+    assert_eq!(meta["query"], "per_page=2");
+    assert_eq!(meta["upstream-status"], "200");
+    assert_eq!(meta["rules-sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        files_under(dir.path()).len(),
+        4,
+        "{:?}",
+        files_under(dir.path())
+    );
+}
+
+#[tokio::test]
+async fn oauth2_tokens_are_cached_refreshed_before_expiry_and_fetched_once_under_load() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = proxy(
+        &spec_yaml(&format!("{}/token", up.url()), dir.path()),
+        &[("SLUICE_UPSTREAM", &up.url())],
+    )
+    .await;
+
+    let url = p.url("/members");
+    let concurrent: Vec<_> = (0..8).map(|_| get(&url, Some("test-key"))).collect();
+    for answer in futures::future::join_all(concurrent).await {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    assert_eq!(
+        up.token_calls.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one token for eight requests"
+    );
+
+    // The token lives 2 s; sluice refreshes it at half-life for such short tokens.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(get(&p.url("/members"), Some("test-key")).await.status, 200);
+    assert_eq!(up.token_calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(up.last().headers["authorization"], "Bearer tok-2");
+    let token_request = up
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|s| s.path_and_query == "/token")
+        .cloned()
+        .unwrap();
+    assert_eq!(token_request.method, "POST");
+}
+
+#[tokio::test]
+async fn shutdown_drains_a_request_in_flight_and_stops_accepting() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = proxy(
+        &spec_yaml(&format!("{}/token", up.url()), dir.path()),
+        &[("SLUICE_UPSTREAM", &up.url())],
+    )
+    .await;
+    let url = p.url("/slow");
+    let in_flight = tokio::spawn(async move { get(&url, Some("test-key")).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    p.shutdown.take().unwrap().send(()).unwrap();
+    let answer = in_flight.await.unwrap();
+    assert_eq!(
+        answer.status, 200,
+        "the request in flight completes: {}",
+        answer.body
+    );
+    tokio::time::timeout(Duration::from_secs(5), p.task)
+        .await
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(p.addr).await.is_err(),
+        "no longer accepting"
+    );
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer_without_credentials() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = proxy(
+        &spec_yaml(&format!("{}/token", up.url()), dir.path()),
+        &[("SLUICE_UPSTREAM", &up.url())],
+    )
+    .await;
+    assert_eq!(get(&p.url("/_sluice/healthz"), None).await.status, 200);
+    assert_eq!(get(&p.url("/_sluice/readyz"), None).await.status, 200);
+    get(&p.url("/members"), Some("test-key")).await;
+    let metrics = get(&p.url("/_sluice/metrics"), None).await;
+    assert!(
+        metrics
+            .body
+            .contains(r#"sluice_requests_total{endpoint="/members",status="200"} 1"#),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains("sluice_upstream_duration_seconds_bucket"),
+        "{}",
+        metrics.body
+    );
+}

@@ -1,0 +1,289 @@
+//! Test support: a real upstream on 127.0.0.1 (recorded answers, gzip, a slow route, an OAuth2
+//! token endpoint that counts its calls, a record of what it received), a proxy built from an
+//! inline spec, and a plain HTTP client.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+
+/// GitHub-shaped members, with data the rules must remove.
+pub const MEMBERS: &str = r#"[{"login":"octocat","id":583231,"avatar_url":"https://avatars.example/u/583231","type":"User"},{"login":"hubot","id":1,"avatar_url":"https://avatars.example/u/1","type":"Bot"}]"#;
+
+/// What the upstream saw of one request.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path_and_query: String,
+    pub headers: HashMap<String, String>,
+}
+
+/// A running upstream.
+pub struct Upstream {
+    pub addr: SocketAddr,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+    pub token_calls: Arc<AtomicUsize>,
+}
+
+impl Upstream {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn last(&self) -> Seen {
+        self.seen
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("the upstream saw a request")
+    }
+}
+
+/// Starts the upstream. Routes: `/members`, `/gzip/members`, `/slow` (1.5 s), `/error` (500 with
+/// an HTML body), `/token` (POST: `tok-N`, expiring in 2 s).
+pub async fn upstream() -> Upstream {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let token_calls = Arc::new(AtomicUsize::new(0));
+    let (s, t) = (seen.clone(), token_calls.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let (seen, tokens) = (s.clone(), t.clone());
+            tokio::spawn(async move {
+                let service = service_fn(move |req: Request<hyper::body::Incoming>| {
+                    let (seen, tokens) = (seen.clone(), tokens.clone());
+                    async move { Ok::<_, Infallible>(answer(req, &seen, &tokens).await) }
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Upstream {
+        addr,
+        seen,
+        token_calls,
+    }
+}
+
+async fn answer(
+    req: Request<hyper::body::Incoming>,
+    seen: &Mutex<Vec<Seen>>,
+    tokens: &AtomicUsize,
+) -> Response<Full<Bytes>> {
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let headers = req
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                v.to_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    seen.lock().unwrap().push(Seen {
+        method: req.method().to_string(),
+        path_and_query: path_and_query.clone(),
+        headers,
+    });
+    let json = |status: StatusCode, body: Vec<u8>| {
+        Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .header("x-ratelimit-remaining", "4999")
+            .header("set-cookie", "session=upstream-secret")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap()
+    };
+    match req.uri().path() {
+        "/members" => json(StatusCode::OK, MEMBERS.as_bytes().to_vec()),
+        "/gzip/members" => {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(MEMBERS.as_bytes()).unwrap();
+            let mut response = json(StatusCode::OK, gz.finish().unwrap());
+            response
+                .headers_mut()
+                .insert("content-encoding", "gzip".parse().unwrap());
+            response
+        }
+        "/slow" => {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            json(StatusCode::OK, MEMBERS.as_bytes().to_vec())
+        }
+        "/error" => Response::builder()
+            .status(500)
+            .header("content-type", "text/html")
+            .body(Full::new(Bytes::from_static(
+                b"<html>stack trace with octocat@acme.com</html>",
+            )))
+            .unwrap(),
+        "/token" => {
+            let n = tokens.fetch_add(1, Ordering::SeqCst) + 1;
+            let body =
+                format!(r#"{{"access_token":"tok-{n}","token_type":"Bearer","expires_in":2}}"#);
+            json(StatusCode::OK, body.into_bytes())
+        }
+        _ => json(
+            StatusCode::NOT_FOUND,
+            br#"{"message":"Not Found"}"#.to_vec(),
+        ),
+    }
+}
+
+/// The test connector's spec: OAuth2 client credentials against the upstream's `/token`, both
+/// side outputs in `dir`.
+pub fn spec_yaml(token_url: &str, dir: &std::path::Path) -> String {
+    format!(
+        r#"name: testapi
+target_host: api.example.com
+source_auth: {{ kind: oauth2_client_credentials, token_url: "{token_url}", client_id_env: TEST_CLIENT_ID, client_secret_env: TEST_CLIENT_SECRET }}
+side_outputs:
+  - {{ content: original, destination: "file://{dir}/original" }}
+  - {{ content: sanitized, destination: "file://{dir}/sanitized" }}
+rules:
+  endpoints:
+    - pathTemplate: /members
+      allowedQueryParams: [per_page]
+      transforms:
+        - !<pseudonymize>
+          jsonPaths: ['$[*].login']
+        - !<redact>
+          jsonPaths: ['$[*].avatar_url']
+    - pathTemplate: /gzip/members
+      transforms:
+        - !<pseudonymize>
+          jsonPaths: ['$[*].login']
+        - !<redact>
+          jsonPaths: ['$[*].avatar_url']
+    - pathTemplate: /slow
+    - pathTemplate: /error
+"#,
+        dir = dir.display()
+    )
+}
+
+/// A running proxy.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    pub shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Proxy {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+/// Starts a proxy for `spec` with extra environment `env` (the salt, key and API key are set).
+pub async fn proxy(spec: &str, env: &[(&str, &str)]) -> Proxy {
+    let loaded =
+        sluice_spec::parse_spec("testapi.yaml".as_ref(), spec).unwrap_or_else(|e| panic!("{e}"));
+    let connector = sluice::LoadedConnector::new(loaded);
+    let mut vars: HashMap<String, String> = [
+        ("SLUICE_SALT", "salt"),
+        ("SLUICE_ENCRYPTION_KEY", "secret"),
+        ("SLUICE_API_KEYS", "test-key"),
+        ("TEST_CLIENT_ID", "client"),
+        ("TEST_CLIENT_SECRET", "client-secret"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    vars.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let config = sluice::config::ServeConfig::resolve(
+        sluice::Connector::spec(&connector),
+        &vars,
+        Default::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let proxy = sluice::app::build_proxy(connector, sluice::NoHooks, &config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(sluice::server::serve(
+        Arc::new(proxy),
+        listener,
+        async move {
+            let _ = rx.await;
+        },
+        Duration::from_secs(5),
+    ));
+    Proxy {
+        addr,
+        shutdown: Some(tx),
+        task,
+    }
+}
+
+/// A caller's answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// GETs `url`, with `key` as the bearer API key when given.
+pub async fn get(url: &str, key: Option<&str>) -> Answer {
+    let client: Client<HttpConnector, Full<Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
+    let mut request = Request::get(url);
+    if let Some(key) = key {
+        request = request.header("authorization", format!("Bearer {key}"));
+    }
+    let response = client
+        .request(request.body(Full::new(Bytes::new())).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
