@@ -1,14 +1,19 @@
 //! `cargo xtask`: project automation as plain Rust, so it runs the same on every machine.
 //!
+//! - `cargo xtask gen [--check]`: writes one crate per connector spec under `connectors/`
+//!   (with `--check`, writes nothing and fails naming each stale file).
+//! - `cargo xtask new <name>`: a commented starting spec and rules file for a new connector.
+//! - `cargo xtask demo`: the README's first command (github-proxy in front of recorded responses).
+//! - `cargo xtask bench proxy [--seconds N]`: the proxy's load benchmark against nginx.
 //! - `cargo xtask schema [--check]`: writes `specs/connector.schema.json` and
 //!   `specs/rules.schema.json` from the spec model (with `--check`, fails if they are stale).
 #![forbid(unsafe_code)]
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
+use xtask::{bench, demo, generate, new, schema, workspace_root};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "sluice project automation")]
@@ -19,11 +24,40 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Generate connectors/<name>/ (Cargo.toml, src/main.rs, src/generated.rs, README.md,
+    /// openapi.json) for every specs/*.yaml.
+    Gen {
+        /// Do not write; exit non-zero naming each stale or missing file.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Start a new connector: write a commented specs/<name>.yaml and specs/rules/<name>.yaml.
+    New {
+        /// The connector's name: lowercase letters, digits and `-`.
+        name: String,
+    },
+    /// Build github-proxy, run it in front of recorded GitHub responses, show a caller's requests.
+    Demo,
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Write the JSON Schemas of connector specs and rules files into specs/.
     Schema {
         /// Do not write; exit non-zero naming each stale file.
         #[arg(long)]
         check: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Load benchmark: upstream, nginx proxy_pass and github-proxy under wrk.
+    Proxy {
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
     },
 }
 
@@ -38,47 +72,43 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    let root = workspace_root();
     match cli.command {
-        Command::Schema { check } => schema(check),
-    }
-}
-
-/// The workspace root: xtask lives one level below it.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask is inside the workspace")
-        .into()
-}
-
-fn schema(check: bool) -> Result<()> {
-    let specs = workspace_root().join("specs");
-    let files = [
-        (
-            specs.join("connector.schema.json"),
-            sluice_spec::schema::connector_schema(),
-        ),
-        (
-            specs.join("rules.schema.json"),
-            sluice_spec::schema::rules_schema(),
-        ),
-    ];
-    let mut stale = Vec::new();
-    for (path, contents) in &files {
-        let current = std::fs::read_to_string(path).unwrap_or_default();
-        if current == *contents {
-            continue;
+        Command::Gen { check: true } => {
+            generate::check(&root)?;
+            println!("connectors/ is up to date with specs/");
+            Ok(())
         }
-        if check {
-            stale.push(path.display().to_string());
-        } else {
-            std::fs::write(path, contents)
-                .with_context(|| format!("writing {}", path.display()))?;
-            println!("wrote {}", path.display());
+        Command::Gen { check: false } => {
+            let report = generate::run(&root)?;
+            for path in &report.written {
+                println!("wrote {}", path.display());
+            }
+            println!(
+                "{} file(s) written, {} up to date",
+                report.written.len(),
+                report.unchanged
+            );
+            Ok(())
         }
+        Command::Demo => demo::run(&root),
+        Command::Bench {
+            what: BenchCommand::Proxy { seconds },
+        } => {
+            let report = bench::proxy(&root, &bench::Options { seconds })?;
+            println!("\n{report}");
+            Ok(())
+        }
+        Command::New { name } => {
+            for path in new::run(&root, &name)? {
+                println!("wrote {}", path.display());
+            }
+            println!(
+                "next: edit them, check with `cargo run -p sluice-cli -- validate specs/{name}.yaml`, \
+                 then run `cargo xtask gen` to create connectors/{name}/"
+            );
+            Ok(())
+        }
+        Command::Schema { check } => schema::run(&root, check),
     }
-    if !stale.is_empty() {
-        bail!("stale, run `cargo xtask schema`: {}", stale.join(", "));
-    }
-    Ok(())
 }

@@ -3,11 +3,13 @@
 //! - `validate`: check connector specs and psoxy rules files;
 //! - `sanitize`: dry-run the sanitizer on one response;
 //! - `conformance`: run a table of examples, as a psoxy migration check;
-//! - `serve --spec`: run the proxy for a spec loaded at run time.
+//! - `serve --spec`: run the proxy for a spec loaded at run time;
+//! - `replay`: serve recorded responses as a stand-in upstream.
 #![forbid(unsafe_code)]
 
 mod conformance;
 mod engine;
+mod replay;
 mod sanitize;
 mod secrets;
 mod validate;
@@ -33,6 +35,8 @@ enum Command {
     Sanitize(sanitize::Args),
     /// Run a TSV table of (rules, method, url, original, expected) examples; report differences.
     Conformance(conformance::Args),
+    /// Serve recorded responses as a stand-in upstream (for demos and offline trials).
+    Replay(replay::Args),
     /// Run the proxy for a connector spec loaded at run time (no code generation).
     Serve {
         /// The connector spec.
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => Ok(validate::run(&args)),
         Command::Sanitize(args) => sanitize::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Replay(args) => replay::run(&args),
         Command::Serve { spec, flags } => match sluice::LoadedConnector::load(&spec) {
             Ok(connector) => return sluice::app::serve_main(connector, flags),
             Err(errors) => Err(anyhow::anyhow!("{errors}")),

@@ -1,1 +1,1086 @@
-//! OpenAPI 3.1 description of a connector (being written).
+//! OpenAPI 3.1 description of a connector: every endpoint its rules allow, as a caller sees it
+//! through the proxy, and the proxy's own `/_sluice/` control routes.
+//!
+//! Endpoints written as `pathTemplate` map one to one onto OpenAPI paths. A `pathRegex` has no
+//! OpenAPI form, so it is described on synthetic paths: the regex is expanded into the plain
+//! paths it matches where it is simple enough (literals, named groups as `{params}`, optional
+//! groups, a trailing query-string group), otherwise into its literal prefix followed by a
+//! `{pathRemainder}` parameter. Either way the path item carries the regex itself as
+//! `x-sluice-path-regex`, and that regex is what the proxy matches.
+
+use serde_json::{Map, Value, json};
+use sluice_spec::LoadedSpec;
+use sluice_spec::param::{ParamType, ParameterSchema};
+use sluice_spec::path_template::PathTemplate;
+use sluice_spec::rules::Endpoint;
+
+use crate::{endpoints, naming};
+
+/// Where a proxy listens unless told otherwise.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
+
+/// Methods OpenAPI has an operation field for.
+const OPENAPI_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Request headers OpenAPI says to ignore as header parameters (they have their own fields).
+const RESERVED_HEADERS: [&str; 3] = ["accept", "content-type", "authorization"];
+
+/// The OpenAPI 3.1 document for a connector.
+pub fn openapi(spec: &LoadedSpec) -> Value {
+    let connector = &spec.spec;
+    let name = &connector.name.value;
+    let async_enabled = connector.enable_async_processing;
+    let mut description = String::new();
+    if let Some(d) = &connector.description {
+        description.push_str(d);
+        description.push_str("\n\n");
+    }
+    description.push_str(&format!(
+        "The `{binary}` sanitizing proxy (sluice) in front of `https://{host}`. Callers use the \
+         upstream's paths and query parameters unchanged; the proxy adds the upstream \
+         credentials, refuses anything its rules do not allow (403, \
+         `application/problem+json`) and returns only sanitized responses. Generated from \
+         `specs/{file}` by `cargo xtask gen`.",
+        binary = naming::binary_name(name),
+        host = connector.target_host.value,
+        file = spec_file_name(spec),
+    ));
+    if async_enabled {
+        description.push_str(
+            "\n\nAsynchronous processing is enabled: send `Prefer: respond-async` to get `202 \
+             Accepted` at once and collect the result from `/_sluice/jobs/{id}`.",
+        );
+    }
+
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    let mut operation_ids: Vec<String> = Vec::new();
+    for (name, definition) in &spec.rules.definitions {
+        schemas.insert(
+            name.clone(),
+            response_schema_value(definition, None, &spec.rules),
+        );
+    }
+    let names = endpoints::variant_names(&spec.rules.endpoints);
+    for (index, (endpoint, type_name)) in spec.rules.endpoints.iter().zip(&names).enumerate() {
+        let response_schema = endpoint.response_schema.as_ref().map(|schema| {
+            let component = format!("{type_name}Response");
+            schemas.insert(
+                component.clone(),
+                response_schema_value(schema, Some(&component), &spec.rules),
+            );
+            json!({ "$ref": format!("#/components/schemas/{component}") })
+        });
+        for shape in endpoint_paths(endpoint) {
+            let op_base = match &shape.regex {
+                None => type_name.clone(),
+                Some(_) => PathTemplate::parse(&shape.path)
+                    .map(|t| naming::endpoint_type_name(&t))
+                    .unwrap_or_else(|_| type_name.clone()),
+            };
+            let item = paths
+                .entry(shape.path.clone())
+                .or_insert_with(|| Value::Object(Map::new()))
+                .as_object_mut()
+                .expect("path items are objects");
+            if let Some(regex) = &shape.regex {
+                item.entry("x-sluice-path-regex")
+                    .or_insert_with(|| Value::String(regex.clone()));
+            }
+            let (methods, any_method) = match &endpoint.allowed_methods {
+                Some(m) => (
+                    m.iter().map(|m| m.value.to_ascii_lowercase()).collect(),
+                    false,
+                ),
+                None => (vec!["get".to_owned()], true),
+            };
+            for method in methods {
+                // The first endpoint that matches a request wins, as in the proxy.
+                let key = if OPENAPI_METHODS.contains(&method.as_str()) {
+                    method.clone()
+                } else {
+                    format!("x-sluice-method-{method}")
+                };
+                if item.contains_key(&key) {
+                    continue;
+                }
+                let mut operation_id = format!("{method}{op_base}");
+                let mut n = 2;
+                while operation_ids.contains(&operation_id) {
+                    operation_id = format!("{method}{op_base}{n}");
+                    n += 1;
+                }
+                operation_ids.push(operation_id.clone());
+                let operation = Operation {
+                    spec,
+                    endpoint,
+                    index,
+                    shape: &shape,
+                    operation_id,
+                    any_method,
+                    response_schema: response_schema.clone(),
+                };
+                item.insert(key, operation.to_json());
+            }
+        }
+    }
+    control_routes(&mut paths, async_enabled);
+
+    schemas.insert("Problem".to_owned(), problem_schema());
+    schemas.insert("Job".to_owned(), job_schema());
+
+    let mut components = Map::new();
+    components.insert("schemas".to_owned(), Value::Object(schemas));
+    components.insert("responses".to_owned(), problem_responses());
+    components.insert(
+        "securitySchemes".to_owned(),
+        json!({"callerBearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The caller's credential: one of the proxy's API keys (`SLUICE_API_KEYS`) or a JWT it accepts. Not the upstream's credentials, which the proxy adds itself.",
+        }}),
+    );
+    if async_enabled {
+        components.insert("parameters".to_owned(), async_parameters());
+    }
+
+    let mut info = Map::new();
+    info.insert(
+        "title".to_owned(),
+        json!(format!("{name} sanitizing proxy (sluice)")),
+    );
+    info.insert("description".to_owned(), json!(description));
+    info.insert("version".to_owned(), json!(env!("CARGO_PKG_VERSION")));
+    info.insert("x-sluice-connector".to_owned(), json!(name));
+    info.insert(
+        "x-sluice-target-host".to_owned(),
+        json!(connector.target_host.value),
+    );
+    info.insert(
+        "x-sluice-rules-sha256".to_owned(),
+        json!(crate::rules_sha256(spec)),
+    );
+    // Only names of variables and files, token URLs and scopes are in the spec: no secrets.
+    info.insert(
+        "x-sluice-source-auth".to_owned(),
+        serde_json::to_value(&connector.source_auth).unwrap_or(Value::Null),
+    );
+
+    json!({
+        "openapi": "3.1.0",
+        "info": info,
+        "security": [{"callerBearer": []}],
+        "servers": [{
+            "url": DEFAULT_SERVER,
+            "description": "The proxy's default listen address; the upstream is reached through it",
+        }],
+        "paths": paths,
+        "components": components,
+    })
+}
+
+/// The document as written to `openapi.json`: pretty-printed, with a trailing newline.
+pub fn render(spec: &LoadedSpec) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&openapi(spec)).expect("a JSON value always serializes");
+    text.push('\n');
+    text
+}
+
+fn spec_file_name(spec: &LoadedSpec) -> String {
+    spec.path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// One OpenAPI path an endpoint is described on.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PathShape {
+    /// The OpenAPI path.
+    pub(crate) path: String,
+    /// Path parameters in order, with the regex fragment they match (for `pathRegex`).
+    pub(crate) params: Params,
+    /// The endpoint's `pathRegex`, when the path is synthetic.
+    pub(crate) regex: Option<String>,
+    /// Whether the path ends in a parameter standing for the rest of a regex that could not be
+    /// expanded.
+    pub(crate) remainder: bool,
+}
+
+/// Path parameters in order, each with the regex fragment it matches (for `pathRegex`).
+type Params = Vec<(String, Option<String>)>;
+
+/// The name of the parameter standing for the part of a `pathRegex` that has no path form.
+const REMAINDER: &str = "pathRemainder";
+
+/// The OpenAPI paths an endpoint is described on: its template, or its regex's expansion.
+pub(crate) fn endpoint_paths(endpoint: &Endpoint) -> Vec<PathShape> {
+    if let Some(template) = &endpoint.path_template {
+        let params = PathTemplate::parse(&template.value)
+            .map(|t| t.params().map(|p| (p.to_owned(), None)).collect())
+            .unwrap_or_default();
+        return vec![PathShape {
+            path: template.value.clone(),
+            params,
+            regex: None,
+            remainder: false,
+        }];
+    }
+    let Some(regex) = &endpoint.path_regex else {
+        return Vec::new();
+    };
+    let source = regex.as_str();
+    match regex_paths(source) {
+        Some(paths) => paths
+            .into_iter()
+            .map(|(path, params)| PathShape {
+                path,
+                params,
+                regex: Some(source.to_owned()),
+                remainder: false,
+            })
+            .collect(),
+        None => {
+            let (prefix, params) = regex_prefix(source);
+            let mut params = params;
+            params.push((REMAINDER.to_owned(), None));
+            vec![PathShape {
+                path: format!("{prefix}{{{REMAINDER}}}"),
+                params,
+                regex: Some(source.to_owned()),
+                remainder: true,
+            }]
+        }
+    }
+}
+
+/// A piece of a simple path regex.
+#[derive(Debug, Clone)]
+enum RegexPiece {
+    Literal(String),
+    Param(String, String),
+    Optional(Vec<RegexPiece>),
+    Choice(Vec<String>),
+}
+
+/// Expands a regex into the paths it matches, when it is made of literals, named groups (each a
+/// parameter), optional groups, alternations of literals and a trailing query-string group.
+/// At most 16 paths; `None` when the regex is anything else.
+fn regex_paths(source: &str) -> Option<Vec<(String, Params)>> {
+    let body = source.strip_prefix('^')?;
+    let body = body.strip_suffix('$').unwrap_or(body);
+    let chars: Vec<char> = body.chars().collect();
+    let mut at = 0;
+    let pieces = parse_sequence(&chars, &mut at)?;
+    if at != chars.len() {
+        return None;
+    }
+    let mut out: Vec<(String, Params)> = vec![(String::new(), Vec::new())];
+    expand(&pieces, &mut out)?;
+    out.retain(|(p, _)| !p.is_empty());
+    if out.is_empty()
+        || out
+            .iter()
+            .any(|(p, _)| !p.starts_with('/') || p.contains("//"))
+    {
+        return None;
+    }
+    Some(out)
+}
+
+fn expand(pieces: &[RegexPiece], out: &mut Vec<(String, Params)>) -> Option<()> {
+    for piece in pieces {
+        match piece {
+            RegexPiece::Literal(text) => out.iter_mut().for_each(|(p, _)| p.push_str(text)),
+            RegexPiece::Param(name, pattern) => out.iter_mut().for_each(|(p, params)| {
+                p.push('{');
+                p.push_str(name);
+                p.push('}');
+                params.push((name.clone(), Some(pattern.clone())));
+            }),
+            RegexPiece::Optional(inner) => {
+                let mut with = out.clone();
+                expand(inner, &mut with)?;
+                out.extend(with);
+            }
+            RegexPiece::Choice(options) => {
+                let base = std::mem::take(out);
+                for option in options {
+                    out.extend(
+                        base.iter()
+                            .map(|(p, params)| (format!("{p}{option}"), params.clone())),
+                    );
+                }
+            }
+        }
+        if out.len() > 16 {
+            return None;
+        }
+    }
+    Some(())
+}
+
+/// Parses a sequence up to an unmatched `)` or the end.
+fn parse_sequence(chars: &[char], at: &mut usize) -> Option<Vec<RegexPiece>> {
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    while let Some(&c) = chars.get(*at) {
+        match c {
+            ')' => break,
+            '\\' => {
+                let escaped = *chars.get(*at + 1)?;
+                if escaped.is_ascii_alphanumeric() {
+                    return None;
+                }
+                literal.push(escaped);
+                *at += 2;
+            }
+            '(' => {
+                if !literal.is_empty() {
+                    pieces.push(RegexPiece::Literal(std::mem::take(&mut literal)));
+                }
+                pieces.extend(parse_group(chars, at)?);
+            }
+            '.' | '[' | ']' | '*' | '+' | '?' | '{' | '}' | '|' | '^' | '$' => return None,
+            c => {
+                literal.push(c);
+                *at += 1;
+            }
+        }
+    }
+    if !literal.is_empty() {
+        pieces.push(RegexPiece::Literal(literal));
+    }
+    Some(pieces)
+}
+
+/// Parses a group at `(` into the pieces it stands for; none for a trailing query-string group
+/// such as `([?].*)?`.
+fn parse_group(chars: &[char], at: &mut usize) -> Option<Vec<RegexPiece>> {
+    let close = matching_paren(chars, *at)?;
+    let inner: String = chars[*at + 1..close].iter().collect();
+    let optional = chars.get(close + 1) == Some(&'?');
+    let end = if optional { close + 2 } else { close + 1 };
+
+    // psoxy matches regexes against path and query, so rules end in `([?].*)?`.
+    let query_tail = ["[?].*", "\\?.*", "?:[?].*", "?:\\?.*"];
+    if optional && query_tail.contains(&inner.as_str()) && end == chars.len() {
+        *at = end;
+        return Some(Vec::new());
+    }
+
+    let sequence = if let Some(rest) = inner
+        .strip_prefix("?<")
+        .or_else(|| inner.strip_prefix("?P<"))
+    {
+        let (name, pattern) = rest.split_once('>')?;
+        vec![RegexPiece::Param(name.to_owned(), pattern.to_owned())]
+    } else {
+        let body = inner.strip_prefix("?:").unwrap_or(&inner);
+        if body.starts_with('?') {
+            return None;
+        }
+        let alternatives = split_alternatives(body);
+        if alternatives.len() > 1 {
+            let literals = alternatives
+                .iter()
+                .map(|a| plain_literal(a))
+                .collect::<Option<Vec<_>>>()?;
+            vec![RegexPiece::Choice(literals)]
+        } else {
+            let body_chars: Vec<char> = body.chars().collect();
+            let mut inner_at = 0;
+            let sequence = parse_sequence(&body_chars, &mut inner_at)?;
+            if inner_at != body_chars.len() {
+                return None;
+            }
+            sequence
+        }
+    };
+    *at = end;
+    Some(if optional {
+        vec![RegexPiece::Optional(sequence)]
+    } else {
+        sequence
+    })
+}
+
+/// Text with only escaped punctuation and plain characters, unescaped; `None` otherwise.
+fn plain_literal(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let e = chars.next()?;
+                if e.is_ascii_alphanumeric() {
+                    return None;
+                }
+                out.push(e);
+            }
+            '.' | '[' | ']' | '*' | '+' | '?' | '{' | '}' | '|' | '^' | '$' | '(' | ')' => {
+                return None;
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// Splits a regex on its top-level `|` (not inside a group or a class).
+fn split_alternatives(body: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut in_class, mut escaped, mut start) = (0usize, false, false, 0);
+    for (i, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => depth = depth.saturating_sub(1),
+            '|' if !in_class && depth == 0 => {
+                parts.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&body[start..]);
+    parts
+}
+
+fn matching_paren(chars: &[char], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_class = false;
+    let mut i = open;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 1,
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The literal start of a regex, with top-level named groups before the first other construct
+/// turned into `{params}`: the fallback synthetic path.
+fn regex_prefix(source: &str) -> (String, Params) {
+    let chars: Vec<char> = source.trim_start_matches('^').chars().collect();
+    let mut path = String::new();
+    let mut params = Vec::new();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        match c {
+            '\\' => match chars.get(i + 1) {
+                Some(e) if !e.is_ascii_alphanumeric() => {
+                    path.push(*e);
+                    i += 2;
+                }
+                _ => break,
+            },
+            '(' => {
+                let Some(close) = matching_paren(&chars, i) else {
+                    break;
+                };
+                let inner: String = chars[i + 1..close].iter().collect();
+                let Some((name, pattern)) = inner
+                    .strip_prefix("?<")
+                    .or_else(|| inner.strip_prefix("?P<"))
+                    .and_then(|r| r.split_once('>'))
+                else {
+                    break;
+                };
+                if matches!(chars.get(close + 1), Some('?' | '*' | '+' | '{')) {
+                    break;
+                }
+                path.push_str(&format!("{{{name}}}"));
+                params.push((name.to_owned(), Some(pattern.to_owned())));
+                i = close + 1;
+            }
+            '.' | '[' | '*' | '+' | '?' | '{' | '|' | '$' => break,
+            c => {
+                path.push(c);
+                i += 1;
+            }
+        }
+    }
+    if !path.starts_with('/') {
+        path.insert(0, '/');
+    }
+    (path, params)
+}
+
+/// An operation: one method on one path of one endpoint.
+struct Operation<'a> {
+    spec: &'a LoadedSpec,
+    endpoint: &'a Endpoint,
+    index: usize,
+    shape: &'a PathShape,
+    operation_id: String,
+    any_method: bool,
+    response_schema: Option<Value>,
+}
+
+impl Operation<'_> {
+    fn to_json(&self) -> Value {
+        let endpoint = self.endpoint;
+        let mut parameters = Vec::new();
+        let mut takes_token = false;
+
+        for (name, pattern) in &self.shape.params {
+            let written = endpoint
+                .path_parameter_schemas
+                .iter()
+                .find(|(k, _)| k.value == *name)
+                .map(|(_, s)| s);
+            let (schema, description) = if name == REMAINDER && self.shape.remainder {
+                (
+                    json!({"type": "string"}),
+                    "The rest of the path (it may contain `/`); together with what precedes \
+                     it, the path must match `x-sluice-path-regex`."
+                        .to_owned(),
+                )
+            } else if let Some(written) = written {
+                takes_token |= is_token(written);
+                (param_schema(written), param_description(written, true))
+            } else if let Some(pattern) = pattern {
+                (
+                    json!({"type": "string", "pattern": format!("^(?:{pattern})$")}),
+                    "A named group of the endpoint's path regex.".to_owned(),
+                )
+            } else {
+                (json!({"type": "string"}), String::new())
+            };
+            let mut p = Map::new();
+            p.insert("name".to_owned(), json!(name));
+            p.insert("in".to_owned(), json!("path"));
+            p.insert("required".to_owned(), json!(true));
+            if !description.is_empty() {
+                p.insert("description".to_owned(), json!(description));
+            }
+            p.insert("schema".to_owned(), schema);
+            parameters.push(Value::Object(p));
+        }
+
+        let query_names: Vec<String> = match &endpoint.allowed_query_params {
+            Some(allowed) => allowed.clone(),
+            None => endpoint
+                .query_param_schemas
+                .keys()
+                .map(|k| k.value.clone())
+                .collect(),
+        };
+        for name in &query_names {
+            let written = endpoint
+                .query_param_schemas
+                .iter()
+                .find(|(k, _)| k.value == *name)
+                .map(|(_, s)| s);
+            let mut p = Map::new();
+            p.insert("name".to_owned(), json!(name));
+            p.insert("in".to_owned(), json!("query"));
+            p.insert(
+                "required".to_owned(),
+                json!(written.and_then(|w| w.required).unwrap_or(false)),
+            );
+            match written {
+                Some(w) => {
+                    takes_token |= is_token(w);
+                    let description = param_description(w, false);
+                    if !description.is_empty() {
+                        p.insert("description".to_owned(), json!(description));
+                    }
+                    p.insert("schema".to_owned(), param_schema(w));
+                }
+                None => {
+                    p.insert("schema".to_owned(), json!({"type": "string"}));
+                }
+            }
+            parameters.push(Value::Object(p));
+        }
+
+        let headers = allowed_headers(self.spec, endpoint);
+        for header in &headers {
+            if RESERVED_HEADERS.contains(&header.to_ascii_lowercase().as_str()) {
+                continue;
+            }
+            parameters.push(json!({
+                "name": header,
+                "in": "header",
+                "required": false,
+                "description": "Forwarded to the upstream unchanged.",
+                "schema": {"type": "string"},
+            }));
+        }
+        let async_enabled = self.spec.spec.enable_async_processing;
+        if async_enabled {
+            parameters.push(json!({"$ref": "#/components/parameters/Prefer"}));
+            parameters.push(json!({"$ref": "#/components/parameters/AcceptAsynchronous"}));
+            parameters.push(json!({"$ref": "#/components/parameters/AsynchronousEndPoint"}));
+        }
+
+        let mut description = Vec::new();
+        if let Some(regex) = &self.shape.regex {
+            description.push(format!(
+                "Synthetic path: the rules match this endpoint with the regular expression \
+                 `{regex}` (psoxy `pathRegex`, tried against the path and query), given as \
+                 `x-sluice-path-regex`."
+            ));
+        }
+        if self.any_method {
+            description.push(
+                "The rules name no `allowedMethods`, so the proxy forwards any method; only GET \
+                 is described here."
+                    .to_owned(),
+            );
+        }
+        match &endpoint.allowed_query_params {
+            Some(q) if q.is_empty() => {
+                description.push("No query parameters are allowed.".to_owned());
+            }
+            Some(_) => description
+                .push("Any query parameter not listed here is refused with 403.".to_owned()),
+            None => description.push(
+                "The rules do not restrict query parameters: any is forwarded, those listed \
+                 here are checked."
+                    .to_owned(),
+            ),
+        }
+        if headers.is_empty() {
+            description.push("No caller request headers are forwarded upstream.".to_owned());
+        }
+
+        let mut ok = Map::new();
+        ok.insert(
+            "description".to_owned(),
+            json!(format!(
+                "The upstream's response, sanitized.\n\n{}",
+                crate::scaffold::sanitization_summary(endpoint)
+            )),
+        );
+        let schema = self.response_schema.clone().unwrap_or_else(|| json!({}));
+        ok.insert(
+            "content".to_owned(),
+            json!({"application/json": {"schema": schema}}),
+        );
+
+        let mut responses = Map::new();
+        responses.insert("200".to_owned(), Value::Object(ok));
+        if async_enabled {
+            responses.insert(
+                "202".to_owned(),
+                json!({"$ref": "#/components/responses/Accepted"}),
+            );
+        }
+        responses.insert(
+            "401".to_owned(),
+            json!({"$ref": "#/components/responses/Unauthorized"}),
+        );
+        responses.insert(
+            "403".to_owned(),
+            json!({"$ref": "#/components/responses/Forbidden"}),
+        );
+        if takes_token {
+            responses.insert(
+                "409".to_owned(),
+                json!({"$ref": "#/components/responses/InvalidToken"}),
+            );
+        }
+        responses.insert(
+            "500".to_owned(),
+            json!({"$ref": "#/components/responses/InternalError"}),
+        );
+        responses.insert(
+            "502".to_owned(),
+            json!({"$ref": "#/components/responses/BadGateway"}),
+        );
+        responses.insert(
+            "504".to_owned(),
+            json!({"$ref": "#/components/responses/GatewayTimeout"}),
+        );
+
+        let transforms = serde_json::to_value(
+            endpoint
+                .transforms
+                .iter()
+                .map(|t| &t.value)
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or(Value::Null);
+
+        let mut op = Map::new();
+        op.insert("operationId".to_owned(), json!(self.operation_id));
+        op.insert(
+            "summary".to_owned(),
+            json!(match (&endpoint.path_template, &endpoint.path_regex) {
+                (Some(t), _) => t.value.clone(),
+                (None, Some(r)) => format!("~{}", r.as_str()),
+                (None, None) => String::new(),
+            }),
+        );
+        op.insert("description".to_owned(), json!(description.join("\n\n")));
+        op.insert("parameters".to_owned(), Value::Array(parameters));
+        op.insert("responses".to_owned(), Value::Object(responses));
+        op.insert("x-sluice-endpoint-index".to_owned(), json!(self.index));
+        if !headers.is_empty() {
+            op.insert("x-sluice-forwarded-headers".to_owned(), json!(headers));
+        }
+        if !endpoint.transforms.is_empty() {
+            op.insert("x-sluice-transforms".to_owned(), transforms);
+        }
+        Value::Object(op)
+    }
+}
+
+/// The request headers forwarded for an endpoint: the rules' global ones, then its own.
+pub(crate) fn allowed_headers(spec: &LoadedSpec, endpoint: &Endpoint) -> Vec<String> {
+    let mut headers: Vec<String> = Vec::new();
+    for h in spec
+        .rules
+        .allowed_request_headers
+        .iter()
+        .chain(endpoint.allowed_request_headers.iter().flatten())
+    {
+        if !headers.iter().any(|k| k.eq_ignore_ascii_case(h)) {
+            headers.push(h.clone());
+        }
+    }
+    headers
+}
+
+fn is_token(schema: &ParameterSchema) -> bool {
+    schema.format.as_deref() == Some("reversible-pseudonym") || schema.ors.iter().any(is_token)
+}
+
+/// A parameter schema as JSON Schema.
+pub(crate) fn param_schema(schema: &ParameterSchema) -> Value {
+    let mut out = Map::new();
+    if let Some(t) = schema.value_type {
+        out.insert(
+            "type".to_owned(),
+            json!(match t {
+                ParamType::String => "string",
+                ParamType::Integer => "integer",
+                ParamType::Number => "number",
+            }),
+        );
+    }
+    if let Some(f) = &schema.format {
+        out.insert("format".to_owned(), json!(f));
+    }
+    if let Some(p) = &schema.pattern {
+        out.insert("pattern".to_owned(), json!(p.as_str()));
+    }
+    if let Some(e) = &schema.enum_values {
+        out.insert("enum".to_owned(), json!(e));
+    }
+    if !schema.ors.is_empty() {
+        out.insert(
+            "anyOf".to_owned(),
+            Value::Array(schema.ors.iter().map(param_schema).collect()),
+        );
+    }
+    if out.is_empty() {
+        out.insert("type".to_owned(), json!("string"));
+    }
+    Value::Object(out)
+}
+
+fn param_description(schema: &ParameterSchema, path: bool) -> String {
+    if is_token(schema) {
+        let what = if path { "path segment" } else { "value" };
+        return format!(
+            "A reversible pseudonym (`p~…`) taken from an earlier response; the proxy decrypts \
+             it before calling the upstream. A plain {what} is refused."
+        );
+    }
+    String::new()
+}
+
+/// A response schema as JSON Schema, its `$ref`s pointing into `components`.
+fn response_schema_value(
+    schema: &sluice_spec::response_schema::ResponseSchema,
+    component: Option<&str>,
+    rules: &sluice_spec::Rules,
+) -> Value {
+    let mut value = serde_json::to_value(schema).unwrap_or(Value::Null);
+    let local: Vec<String> = schema
+        .definitions
+        .as_ref()
+        .map(|d| d.keys().cloned().collect())
+        .unwrap_or_default();
+    if let Value::Object(map) = &mut value
+        && let Some(defs) = map.remove("definitions")
+    {
+        map.insert("$defs".to_owned(), defs);
+    }
+    rewrite_refs(&mut value, &|name: &str| match component {
+        Some(c) if local.iter().any(|l| l == name) => {
+            format!("#/components/schemas/{c}/$defs/{name}")
+        }
+        _ if rules.definitions.contains_key(name) => format!("#/components/schemas/{name}"),
+        Some(c) => format!("#/components/schemas/{c}/$defs/{name}"),
+        None => format!("#/components/schemas/{name}"),
+    });
+    value
+}
+
+fn rewrite_refs(value: &mut Value, target: &dyn Fn(&str) -> String) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get_mut("$ref") {
+                let name = r
+                    .strip_prefix("#/definitions/")
+                    .or_else(|| r.strip_prefix("#/$defs/"));
+                if let Some(name) = name {
+                    *r = target(name);
+                }
+            }
+            for v in map.values_mut() {
+                rewrite_refs(v, target);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, target)),
+        _ => {}
+    }
+}
+
+fn problem_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "An RFC 9457 problem details document. `type` is stable per cause (`/_sluice/problems/blocked-by-rules`, `…/invalid-parameter`, `…/upstream-timeout`, …); branch on it, not on `title` or `detail`.",
+        "properties": {
+            "type": {"type": "string", "format": "uri-reference", "examples": ["/_sluice/problems/blocked-by-rules"]},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "request_id": {"type": "string"},
+        },
+        "required": ["type", "title", "status"],
+    })
+}
+
+fn job_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "An asynchronous job, as the status monitor reports it.",
+        "properties": {
+            "id": {"type": "string"},
+            "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "canceled"]},
+        },
+        "required": ["id", "status"],
+        "additionalProperties": true,
+    })
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    })
+}
+
+fn problem_responses() -> Value {
+    json!({
+        "Unauthorized": problem_response("The caller's credentials are missing or invalid."),
+        "Forbidden": problem_response("The connector's rules do not allow this request: unknown path, method, query parameter, or a parameter value that fails its schema."),
+        "InvalidToken": problem_response("A reversible pseudonym in the request does not decrypt with this proxy's key."),
+        "NotFound": problem_response("No such job, or it has expired."),
+        "BadGateway": problem_response("The upstream could not be reached, answered with an error the proxy withholds, or sent a response that cannot be sanitized."),
+        "InternalError": problem_response("The proxy failed, or a side output marked `required` could not be written."),
+        "GatewayTimeout": problem_response("The upstream did not answer in time."),
+        "Accepted": {
+            "description": "Accepted for asynchronous processing (`Prefer: respond-async`). Poll `Location` for the result.",
+            "headers": {
+                "Location": {"description": "The job's status monitor, `/_sluice/jobs/{id}` (or, when results are echoed, the original request URL).", "schema": {"type": "string"}},
+                "Retry-After": {"description": "Seconds to wait before polling.", "schema": {"type": "integer"}},
+                "Preference-Applied": {"schema": {"type": "string", "const": "respond-async"}},
+                "Vary": {"schema": {"type": "string", "const": "Prefer"}},
+            },
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}},
+        },
+    })
+}
+
+fn async_parameters() -> Value {
+    json!({
+        "Prefer": {
+            "name": "Prefer",
+            "in": "header",
+            "required": false,
+            "description": "`respond-async` answers `202 Accepted` at once with a job (RFC 7240); `respond-async, wait=N` answers synchronously if the result is ready within N seconds.",
+            "schema": {"type": "string", "examples": ["respond-async", "respond-async, wait=5"]},
+        },
+        "AcceptAsynchronous": {
+            "name": "Accept-Asynchronous",
+            "in": "header",
+            "required": false,
+            "description": "With `Asynchronous-End-Point`: `notify` POSTs the job's metadata there when it ends, `response` POSTs the sanitized result. Callbacks are signed per Standard Webhooks and retried with backoff.",
+            "schema": {"type": "string", "enum": ["notify", "response"]},
+        },
+        "AsynchronousEndPoint": {
+            "name": "Asynchronous-End-Point",
+            "in": "header",
+            "required": false,
+            "description": "The callback URL for `Accept-Asynchronous`.",
+            "schema": {"type": "string", "format": "uri"},
+        },
+    })
+}
+
+fn control_routes(paths: &mut Map<String, Value>, async_enabled: bool) {
+    let note = if async_enabled {
+        ""
+    } else {
+        " This connector does not enable asynchronous processing, so no job exists and these routes answer 404."
+    };
+    // Control routes need no caller credentials (`security: []`) and answer GET and HEAD.
+    let routes = json!({
+        "/_sluice/healthz": {"get": {
+            "operationId": "sluiceHealthz",
+            "summary": "Liveness",
+            "tags": ["sluice"],
+            "security": [],
+            "description": "200 while the process runs.",
+            "responses": {"200": {"description": "The proxy is alive.", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"const": "ok"}}}}}}},
+        }},
+        "/_sluice/readyz": {"get": {
+            "operationId": "sluiceReadyz",
+            "summary": "Readiness",
+            "tags": ["sluice"],
+            "security": [],
+            "description": "200 when every bucket the proxy writes to (async results, side outputs) answers.",
+            "responses": {
+                "200": {"description": "Ready.", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"const": "ready"}}}}}},
+                "503": problem_response("Not ready; `detail` names the bucket that does not answer."),
+            },
+        }},
+        "/_sluice/metrics": {"get": {
+            "operationId": "sluiceMetrics",
+            "summary": "Prometheus metrics",
+            "tags": ["sluice"],
+            "security": [],
+            "responses": {"200": {"description": "Metrics in the OpenMetrics text format, which Prometheus scrapes.", "content": {"application/openmetrics-text; version=1.0.0; charset=utf-8": {"schema": {"type": "string"}}}}},
+        }},
+        "/_sluice/jobs": {"get": {
+            "operationId": "sluiceListJobs",
+            "summary": "Asynchronous jobs",
+            "tags": ["sluice"],
+            "description": format!("The jobs this proxy's store holds, within retention.{note}"),
+            "responses": {
+                "200": {"description": "The jobs.", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}}}},
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+                "404": {"$ref": "#/components/responses/NotFound"},
+            },
+        }},
+        "/_sluice/jobs/{id}": {
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "get": {
+                "operationId": "sluiceGetJob",
+                "summary": "Job status monitor",
+                "tags": ["sluice"],
+                "description": format!("200 with the job while it is queued or running; 303 to the result once it succeeded; the job's problem once it failed; 404 once unknown or expired.{note}"),
+                "responses": {
+                    "200": {"description": "The job, queued or running.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                    "303": {"description": "The job succeeded; `Location` is its result (`/_sluice/jobs/{id}/result`, a presigned URL, or the original request URL, by the connector's result location).", "headers": {"Location": {"schema": {"type": "string"}}}},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"$ref": "#/components/responses/NotFound"},
+                    "default": problem_response("The job failed; the body is its problem."),
+                },
+            },
+            "delete": {
+                "operationId": "sluiceCancelJob",
+                "summary": "Cancel a job",
+                "tags": ["sluice"],
+                "description": format!("Cancels a queued or running job.{note}"),
+                "responses": {
+                    "200": {"description": "The job, now canceled.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"$ref": "#/components/responses/NotFound"},
+                },
+            },
+        },
+        "/_sluice/jobs/{id}/result": {
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "get": {
+                "operationId": "sluiceGetJobResult",
+                "summary": "Job result",
+                "tags": ["sluice"],
+                "description": format!("The sanitized result of a succeeded job (served from the store, or a 303 to a presigned URL).{note}"),
+                "responses": {
+                    "200": {"description": "The sanitized upstream response.", "content": {"application/json": {"schema": {}}}},
+                    "303": {"description": "Redirect to a presigned URL of the result object.", "headers": {"Location": {"schema": {"type": "string"}}}},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"$ref": "#/components/responses/NotFound"},
+                },
+            },
+        },
+    });
+    if let Value::Object(routes) = routes {
+        paths.extend(routes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(regex: &str) -> Vec<String> {
+        let endpoint = Endpoint {
+            path_regex: Some(sluice_spec::Located::unlocated(
+                sluice_spec::regex::SpecRegex::new(regex).unwrap(),
+            )),
+            ..Endpoint::default()
+        };
+        endpoint_paths(&endpoint)
+            .into_iter()
+            .map(|s| s.path)
+            .collect()
+    }
+
+    #[test]
+    fn simple_regexes_expand_to_the_paths_they_match() {
+        assert_eq!(
+            paths(r"^/repos/(?<owner>[^/]+)/issues(/(?<n>[0-9]+))?/comments([?].*)?$"),
+            [
+                "/repos/{owner}/issues/comments",
+                "/repos/{owner}/issues/{n}/comments"
+            ]
+        );
+        assert_eq!(
+            paths(r"^/v1\.0/(users|groups)$"),
+            ["/v1.0/users", "/v1.0/groups"]
+        );
+        assert_eq!(
+            paths(r"^/v1\.0/users/(?<id>[^/]+)(/mailFolders/(?<f>a|b))?/messages$"),
+            [
+                "/v1.0/users/{id}/messages",
+                "/v1.0/users/{id}/mailFolders/{f}/messages"
+            ]
+        );
+    }
+
+    #[test]
+    fn other_regexes_get_their_literal_prefix_and_a_remainder_parameter() {
+        assert_eq!(
+            paths(r"^/api/(?<x>[a-z]+)/.*$"),
+            ["/api/{x}/{pathRemainder}"]
+        );
+        assert_eq!(paths(r"(?i)^/x$"), ["/{pathRemainder}"]);
+    }
+}
