@@ -3,7 +3,7 @@
 //! compile error carrying `file:line:col` and the reason.
 #![forbid(unsafe_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use proc_macro::TokenStream;
 use quote::quote;
@@ -31,10 +31,31 @@ pub fn connector(input: TokenStream) -> TokenStream {
             .into()
         }
         Err(errors) => {
-            let message = format!("invalid connector spec:\n{errors}");
+            let message = format!("invalid connector spec:\n{}", relative_to(&base, errors));
             syn::Error::new(literal.span(), message)
                 .to_compile_error()
                 .into()
         }
     }
+}
+
+/// The diagnostics, one per line, with paths under `base` written relative to it: as the user
+/// wrote them in `connector!`, and the same in every checkout.
+fn relative_to(base: &Path, errors: sluice_spec::Diagnostics) -> String {
+    // A path can also appear inside a message (a `rules_file` that cannot be read).
+    let prefix = format!("{}{}", base.display(), std::path::MAIN_SEPARATOR);
+    errors
+        .into_vec()
+        .into_iter()
+        .map(|mut diagnostic| {
+            if let Ok(relative) = diagnostic.file.strip_prefix(base) {
+                diagnostic.file = relative.to_path_buf();
+            }
+            if !base.as_os_str().is_empty() {
+                diagnostic.message = diagnostic.message.replace(&prefix, "");
+            }
+            diagnostic.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

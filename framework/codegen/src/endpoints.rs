@@ -30,6 +30,10 @@ fn field_ident(name: &str) -> Ident {
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert_str(0, "p_");
     }
+    // `crate`, `self`, `super` and `Self` cannot be raw identifiers.
+    if matches!(out.as_str(), "crate" | "self" | "super") {
+        out.push('_');
+    }
     if syn_reserved(&out) {
         return Ident::new_raw(&out, Span::call_site());
     }
@@ -90,6 +94,29 @@ fn syn_reserved(word: &str) -> bool {
     )
 }
 
+/// Field identifiers for `names`, unique even when two spec names convert to the same Rust name
+/// (`userId` and `user_id`): later ones get `_2`, `_3`….
+fn unique_fields(names: &[String]) -> Vec<Ident> {
+    let mut seen: Vec<String> = Vec::new();
+    names
+        .iter()
+        .map(|name| {
+            let base = field_ident(name).to_string();
+            let mut candidate = base.clone();
+            let mut n = 2;
+            while seen.contains(&candidate) {
+                candidate = format!("{base}_{n}");
+                n += 1;
+            }
+            seen.push(candidate.clone());
+            match candidate.strip_prefix("r#") {
+                Some(raw) => Ident::new_raw(raw, Span::call_site()),
+                None => Ident::new(&candidate, Span::call_site()),
+            }
+        })
+        .collect()
+}
+
 /// Variant names, one per endpoint, unique.
 pub(crate) fn variant_names(endpoints: &[Endpoint]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
@@ -129,10 +156,13 @@ fn path_params(endpoint: &Endpoint) -> Vec<String> {
 pub(crate) fn endpoint_enum(endpoints: &[Endpoint], names: &[String]) -> TokenStream {
     let variants = endpoints.iter().zip(names).map(|(endpoint, name)| {
         let ident = Ident::new(name, Span::call_site());
-        let doc = describe(endpoint);
-        let fields = path_params(endpoint).into_iter().map(|p| {
-            let f = field_ident(&p);
-            let doc = format!("Path parameter `{p}`, as sent (percent-encoded).");
+        let doc = format!(" {}", describe(endpoint));
+        let params = path_params(endpoint);
+        if params.is_empty() {
+            return quote! { #[doc = #doc] #ident };
+        }
+        let fields = params.iter().zip(unique_fields(&params)).map(|(p, f)| {
+            let doc = format!(" Path parameter `{p}`, as sent (percent-encoded).");
             quote! { #[doc = #doc] #f: ::std::string::String }
         });
         quote! { #[doc = #doc] #ident { #(#fields),* } }
@@ -143,10 +173,14 @@ pub(crate) fn endpoint_enum(endpoints: &[Endpoint], names: &[String]) -> TokenSt
         .enumerate()
         .map(|(index, (endpoint, name))| {
             let ident = Ident::new(name, Span::call_site());
-            let fields = path_params(endpoint).into_iter().map(|p| {
-                let f = field_ident(&p);
-                quote! { #f: param(#p) }
-            });
+            let params = path_params(endpoint);
+            if params.is_empty() {
+                return quote! { #index => Self::#ident };
+            }
+            let fields = params
+                .iter()
+                .zip(unique_fields(&params))
+                .map(|(p, f)| quote! { #f: param(#p) });
             quote! { #index => Self::#ident { #(#fields),* } }
         });
     let index_arms = names.iter().enumerate().map(|(index, name)| {
@@ -175,7 +209,7 @@ pub(crate) fn endpoint_enum(endpoints: &[Endpoint], names: &[String]) -> TokenSt
 
             /// The endpoint's position in the rules.
             pub fn index(&self) -> usize {
-                match self {
+                match *self {
                     #(#index_arms),*
                 }
             }
@@ -205,18 +239,17 @@ pub(crate) fn query_structs(endpoints: &[Endpoint], names: &[String]) -> TokenSt
     let structs = endpoints.iter().zip(names).filter_map(|(endpoint, name)| {
         let allowed = endpoint.allowed_query_params.as_ref()?;
         let ident = format_ident!("{}Query", name);
-        let doc = format!("The query parameters {name} allows, typed from its `queryParamSchemas`.");
+        let doc = format!(" The query parameters {name} allows, typed from its `queryParamSchemas`.");
         let mut fields = Vec::new();
         let mut parses = Vec::new();
-        for param in allowed {
-            let f = field_ident(param);
+        for (param, f) in allowed.iter().zip(unique_fields(allowed)) {
             let schema = endpoint.query_param_schemas.iter().find(|(k, _)| k.value == *param).map(|(_, s)| s);
             let (ty, parse) = match schema.and_then(|s| s.value_type) {
                 Some(ParamType::Integer) => (quote! { u64 }, quote! { v.trim().parse().ok() }),
                 Some(ParamType::Number) => (quote! { f64 }, quote! { v.trim().parse().ok() }),
                 _ => (quote! { ::std::string::String }, quote! { ::core::option::Option::Some(v.clone()) }),
             };
-            let field_doc = format!("`{param}`; its first value, when present and well-formed.");
+            let field_doc = format!(" `{param}`; its first value, when present and well-formed.");
             fields.push(quote! { #[doc = #field_doc] pub #f: ::core::option::Option<#ty> });
             parses.push(quote! {
                 #f: pairs.iter().find(|(n, _)| n == #param).and_then(|(_, v)| v.as_ref()).and_then(|v| #parse)

@@ -61,7 +61,7 @@ pub fn generate(spec: &LoadedSpec) -> TokenStream {
     let route = router::route_fn(endpoints);
     let spec_expr = spec.spec.to_rust();
     let rules_expr = spec.rules.to_rust();
-    let connector_doc = format!("The `{name}` connector, compiled from its spec.");
+    let connector_doc = format!(" The `{name}` connector, compiled from its spec.");
     quote! {
         /// The connector's name, as in its spec.
         pub const NAME: &str = #name;
@@ -152,7 +152,7 @@ pub fn render_file(spec: &LoadedSpec) -> String {
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     format!(
-        "{PREAMBLE}// Source: specs/{source}\n\n{}",
+        "{PREAMBLE}// Source: {source}\n\n{}",
         prettyplease::unparse(&file)
     )
 }

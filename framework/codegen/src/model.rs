@@ -54,9 +54,14 @@ impl<T: ToRust> ToRust for Option<T> {
 }
 
 impl<T: ToRust> ToRust for Vec<T> {
+    /// `Vec::from([…])` rather than `vec![…]`: prettyplease lays out function calls, not the
+    /// insides of macros, so the generated rules stay readable.
     fn to_rust(&self) -> TokenStream {
+        if self.is_empty() {
+            return quote! { ::std::vec::Vec::new() };
+        }
         let items = self.iter().map(ToRust::to_rust);
-        quote! { ::std::vec![#(#items),*] }
+        quote! { ::std::vec::Vec::from([#(#items),*]) }
     }
 }
 
@@ -102,7 +107,7 @@ impl ToRust for Value {
             Value::String(s) => quote! { ::sluice::serde_json::Value::String(#s.to_owned()) },
             Value::Array(items) => {
                 let items = items.iter().map(ToRust::to_rust);
-                quote! { ::sluice::serde_json::Value::Array(::std::vec![#(#items),*]) }
+                quote! { ::sluice::serde_json::Value::Array(::std::vec::Vec::from([#(#items),*])) }
             }
             Value::Object(map) => {
                 let entries = map.iter().map(|(k, v)| {
@@ -174,7 +179,7 @@ impl ToRust for Selector {
             }
             Selector::Wildcard => quote! { #path::Wildcard },
             Selector::Index(i) => quote! { #path::Index(#i) },
-            Selector::Indices(is) => quote! { #path::Indices(::std::vec![#(#is),*]) },
+            Selector::Indices(is) => quote! { #path::Indices(::std::vec::Vec::from([#(#is),*])) },
             Selector::Slice { start, end } => {
                 let (start, end) = (opt_i64(*start), opt_i64(*end));
                 quote! { #path::Slice { start: #start, end: #end } }
@@ -300,14 +305,14 @@ impl ToRust for Rules {
         let allow_all = self.allow_all_endpoints;
         let headers = self.allowed_request_headers.to_rust();
         let definitions = self.definitions.to_rust();
-        let endpoints = self.endpoints.iter().map(ToRust::to_rust);
+        let endpoints = self.endpoints.to_rust();
         quote! {
             ::sluice::spec::rules::Rules {
                 default_scope_id_for_source: #default_scope,
                 allow_all_endpoints: #allow_all,
                 allowed_request_headers: #headers,
                 definitions: #definitions,
-                endpoints: ::std::vec![#(#endpoints),*],
+                endpoints: #endpoints,
             }
         }
     }
@@ -593,7 +598,7 @@ impl ToRust for SourceAuth {
     fn to_rust(&self) -> TokenStream {
         let a = quote! { ::sluice::spec::connector::SourceAuth };
         match self {
-            SourceAuth::None => quote! { #a::None },
+            SourceAuth::None {} => quote! { #a::None {} },
             SourceAuth::Bearer {
                 token_env,
                 token_file,

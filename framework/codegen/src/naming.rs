@@ -29,6 +29,9 @@ pub fn endpoint_type_name(template: &PathTemplate) -> String {
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert_str(0, "Path");
     }
+    if name == "Self" {
+        name.push_str("Endpoint");
+    }
     name
 }
 
@@ -36,7 +39,16 @@ pub fn endpoint_type_name(template: &PathTemplate) -> String {
 /// `^/v1\.0/users(/[^/]+)?$` → `V10Users`.
 pub fn regex_type_name(pattern: &str) -> String {
     let mut literal = String::new();
-    let mut chars = pattern.trim_start_matches('^').chars();
+    // Leading inline flags such as `(?i)` are not part of the path.
+    let mut rest = pattern;
+    while let Some(after) = rest
+        .strip_prefix("(?")
+        .and_then(|r| r.split_once(')'))
+        .map(|(_, a)| a)
+    {
+        rest = after;
+    }
+    let mut chars = rest.trim_start_matches('^').chars();
     while let Some(c) = chars.next() {
         match c {
             '\\' => match chars.next() {
@@ -116,13 +128,15 @@ mod tests {
         );
         assert_eq!(type_name("/"), "Root");
         assert_eq!(type_name("/2/tweets"), "Path2Tweets");
+        assert_eq!(type_name("/self"), "SelfEndpoint");
     }
 
     #[test]
     fn regex_endpoints_are_named_after_their_literal_prefix() {
         assert_eq!(regex_type_name(r"^/v1\.0/users(/[^/]+)?$"), "V10Users");
         assert_eq!(regex_type_name(r"^/api/(?<x>.*)$"), "Api");
-        assert_eq!(regex_type_name(r"(?i)^/x$"), "PathRegex");
+        assert_eq!(regex_type_name(r"(?i)^/x$"), "X");
+        assert_eq!(regex_type_name(r"(?i)^(?:[?]|$)"), "PathRegex");
     }
 
     #[test]

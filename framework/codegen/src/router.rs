@@ -104,9 +104,13 @@ fn template_match(
             _ => unreachable!("simple segments only"),
         }
     }
+    let guard = match guards.split_first() {
+        Some((first, rest)) => quote! { if #first #(&& #rest)* },
+        None => quote! {},
+    };
     quote! {
         match segments.as_slice() {
-            [#(#bindings),*] if true #(&& #guards)* => {
+            [#(#bindings),*] #guard => {
                 ::core::option::Option::Some(::std::vec![#(#params),*])
             }
             _ => ::core::option::Option::None,

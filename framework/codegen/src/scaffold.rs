@@ -538,7 +538,7 @@ fn auth_lines(auth: &SourceAuth) -> Vec<String> {
         }
     };
     match auth {
-        SourceAuth::None => vec!["None: requests go upstream without credentials.".to_owned()],
+        SourceAuth::None {} => vec!["None: requests go upstream without credentials.".to_owned()],
         SourceAuth::Bearer {
             token_env,
             token_file,

@@ -24,6 +24,12 @@ pub mod server;
 pub mod stores;
 pub mod upstream;
 
+/// glibc's allocator contends on its arena locks under the proxy's many small, short-lived
+/// allocations across threads; mimalloc does not.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub use connector::{Connector, Hooks, LoadedConnector, NoHooks, Routing, RulesOnly};
 pub use sluice_macros::connector;
 

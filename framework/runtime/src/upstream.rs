@@ -102,7 +102,7 @@ impl Credentials {
                 })
         };
         Ok(match auth {
-            SourceAuth::None => Self::None,
+            SourceAuth::None {} => Self::None,
             SourceAuth::Bearer {
                 token_env,
                 token_file,

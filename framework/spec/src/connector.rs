@@ -74,12 +74,12 @@ pub struct ConnectorSpec {
 
 /// How the proxy authenticates to the upstream. Secrets are never in the spec: each is named by
 /// an environment variable (`*_env`) or a file (`*_file`) read at start-up.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SourceAuth {
-    /// No upstream credentials.
-    #[default]
-    None,
+    /// No upstream credentials. (A struct variant, so that unknown keys beside `kind: none` are
+    /// refused like anywhere else.)
+    None {},
     /// `Authorization: Bearer <token>`.
     Bearer {
         /// Environment variable holding the token.
@@ -161,9 +161,15 @@ pub enum SourceAuth {
     },
 }
 
+impl Default for SourceAuth {
+    fn default() -> Self {
+        Self::None {}
+    }
+}
+
 impl SourceAuth {
     fn is_none(&self) -> bool {
-        matches!(self, Self::None)
+        matches!(self, Self::None {})
     }
 }
 

@@ -275,6 +275,19 @@ fn bad_destination_urls_name_the_supported_schemes() {
 }
 
 #[test]
+fn unknown_keys_beside_kind_none_are_refused() {
+    let errors = spec_errors(&format!(
+        "{SPEC_HEAD}source_auth: {{ kind: none, token_env: T }}\nrules: {{}}\n"
+    ));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.code == ErrorCode::UnknownField && e.message.contains("token_env")),
+        "{errors:?}"
+    );
+}
+
+#[test]
 fn bad_durations_show_the_expected_form() {
     let errors = spec_errors(&format!(
         "{SPEC_HEAD}async: {{ retention: forever }}\nrules: {{}}\n"

@@ -23,7 +23,7 @@ use sluice_spec::transform::TransformKind;
 
 use crate::pseudonym::Pseudonymizer;
 use apply::{Compiled, Transforms};
-use plan::{Stage, has_filter, run_stage};
+use plan::{Stage, run_stage};
 use schema_filter::Definitions;
 
 /// Why a response could not be sanitized.
@@ -175,20 +175,75 @@ impl Sanitizer {
     }
 }
 
-/// Splits transforms into stages: a transform that filters (`[?(...)]`) or has `applyOnlyWhen`
-/// starts a new stage when transforms come before it, so it sees their results as in psoxy.
+/// Splits transforms into stages. psoxy applies transforms one after the other, so a transform's
+/// filters (`[?(...)]`) and `applyOnlyWhen` see what the transforms before it changed. In one
+/// traversal a filter would see the original values instead; so a transform whose filters or
+/// condition read a property an earlier transform of the stage may change starts a new stage.
 fn stages(json_paths: &[Vec<JsonPath>], conditions: &[Option<JsonPath>]) -> Vec<Stage> {
-    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut groups: Vec<(Vec<usize>, plan::Names)> = Vec::new();
     for (index, paths) in json_paths.iter().enumerate() {
-        let order_sensitive =
-            conditions[index].is_some() || paths.iter().any(|p| has_filter(p.segments()));
+        let mut reads = plan::Names::default();
+        for p in paths {
+            reads.extend(plan::filter_reads(p.segments()));
+        }
+        if let Some(condition) = &conditions[index] {
+            reads.extend(plan::path_reads(condition.segments()));
+            // A condition on the whole document (`$`) depends on everything.
+            if reads.is_empty() {
+                reads = plan::Names::anything();
+            }
+        }
+        let touched = plan::touched_names(paths);
         match groups.last_mut() {
-            Some(group) if !order_sensitive => group.push(index),
-            _ => groups.push(vec![index]),
+            Some((group, touched_so_far)) if !touched_so_far.overlaps(&reads) => {
+                group.push(index);
+                touched_so_far.extend(touched);
+            }
+            _ => groups.push((vec![index], touched)),
         }
     }
     groups
         .into_iter()
-        .map(|group| Stage::new(group.into_iter().map(|i| (i, json_paths[i].as_slice()))))
+        .map(|(group, _)| Stage::new(group.into_iter().map(|i| (i, json_paths[i].as_slice()))))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(list: &[&str]) -> Vec<JsonPath> {
+        list.iter().map(|p| JsonPath::parse(p).unwrap()).collect()
+    }
+
+    #[test]
+    fn stages_split_only_where_a_filter_reads_what_came_before() {
+        // Independent: the filter reads `type`, the earlier transform changes `login`.
+        let independent = stages(
+            &[
+                paths(&["$..login"]),
+                paths(&["$.items[?(@.type == 'bot')]"]),
+            ],
+            &[None, None],
+        );
+        assert_eq!(independent.len(), 1);
+        // Dependent: the earlier transform changes `type`, which the filter reads.
+        let dependent = stages(
+            &[
+                paths(&["$.items[*].type"]),
+                paths(&["$.items[?(@.type == 'bot')]"]),
+            ],
+            &[None, None],
+        );
+        assert_eq!(dependent.len(), 2);
+        // A condition reading what an earlier transform changed also waits for it.
+        let conditioned = stages(
+            &[paths(&["$.kind"]), paths(&["$.name"])],
+            &[
+                None,
+                Some(JsonPath::parse("$[?(@.kind == 'person')]").unwrap()),
+            ],
+        );
+        assert_eq!(conditioned.len(), 2);
+    }
 }

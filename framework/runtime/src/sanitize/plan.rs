@@ -54,11 +54,105 @@ impl Stage {
     }
 }
 
-/// Whether a JSONPath's steps contain a filter that reads the document root or a filter.
-pub(crate) fn has_filter(segments: &[Segment]) -> bool {
-    segments
-        .iter()
-        .any(|s| matches!(s.selector(), Selector::Filter(_)))
+/// Property names, or "any" when a wildcard or index could reach anything.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Names {
+    any: bool,
+    names: std::collections::BTreeSet<String>,
+}
+
+impl Names {
+    /// Whether the two sets can share a name.
+    pub(crate) fn overlaps(&self, other: &Names) -> bool {
+        (self.any && (other.any || !other.names.is_empty()))
+            || (other.any && !self.names.is_empty())
+            || self.names.iter().any(|n| other.names.contains(n))
+    }
+
+    /// Whether the set is empty (reads or touches nothing).
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.any && self.names.is_empty()
+    }
+
+    /// Adds `other`'s names.
+    pub(crate) fn extend(&mut self, other: Names) {
+        self.any |= other.any;
+        self.names.extend(other.names);
+    }
+
+    /// Any name at all.
+    pub(crate) fn anything() -> Self {
+        Self {
+            any: true,
+            names: std::collections::BTreeSet::new(),
+        }
+    }
+}
+
+/// The property names a transform on these paths can change: each path's last step.
+pub(crate) fn touched_names(paths: &[JsonPath]) -> Names {
+    let mut out = Names::default();
+    for path in paths {
+        match path.segments().last().map(Segment::selector) {
+            Some(Selector::Name(n)) => {
+                out.names.insert(n.clone());
+            }
+            Some(Selector::Names(ns)) => out.names.extend(ns.iter().cloned()),
+            _ => out.any = true,
+        }
+    }
+    out
+}
+
+/// The property names the filters in these segments read (any path inside a filter).
+pub(crate) fn filter_reads(segments: &[Segment]) -> Names {
+    let mut out = Names::default();
+    for segment in segments {
+        if let Selector::Filter(f) = segment.selector() {
+            filter_expr_reads(f, &mut out);
+        }
+    }
+    out
+}
+
+/// Every property name a path reads when it is evaluated (its own steps and its filters').
+pub(crate) fn path_reads(segments: &[Segment]) -> Names {
+    let mut out = Names::default();
+    for segment in segments {
+        match segment.selector() {
+            Selector::Name(n) => {
+                out.names.insert(n.clone());
+            }
+            Selector::Names(ns) => out.names.extend(ns.iter().cloned()),
+            Selector::Filter(f) => filter_expr_reads(f, &mut out),
+            Selector::Wildcard
+            | Selector::Index(_)
+            | Selector::Indices(_)
+            | Selector::Slice { .. } => {
+                out.any = true;
+            }
+        }
+    }
+    out
+}
+
+fn filter_expr_reads(f: &FilterExpr, out: &mut Names) {
+    let operand = |o: &Operand, out: &mut Names| {
+        if let Operand::Path(p) = o {
+            out.extend(path_reads(&p.segments));
+        }
+    };
+    match f {
+        FilterExpr::Or(list) | FilterExpr::And(list) => {
+            list.iter().for_each(|f| filter_expr_reads(f, out))
+        }
+        FilterExpr::Not(inner) => filter_expr_reads(inner, out),
+        FilterExpr::Exists(p) => out.extend(path_reads(&p.segments)),
+        FilterExpr::Compare { left, right, .. } => {
+            operand(left, out);
+            operand(right, out);
+        }
+    }
 }
 
 fn segment_uses_root(segment: &Segment) -> bool {

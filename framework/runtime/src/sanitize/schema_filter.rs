@@ -141,25 +141,21 @@ fn filter_object(
     properties: Option<&BTreeMap<String, ResponseSchema>>,
     defs: Definitions<'_>,
 ) -> Filtered {
-    let Value::Object(map) = input else {
+    let Value::Object(mut map) = input else {
         return Filtered::Kept(Value::Null);
     };
     let Some(properties) = properties else {
         return Filtered::Kept(Value::Object(Map::new()));
     };
-    let mut out = Map::new();
-    for (key, value) in map {
-        let Some(property) = properties.get(&key) else {
-            continue;
-        };
-        match filter_node(value, property, defs) {
-            Filtered::Kept(v) => {
-                out.insert(key, v);
-            }
+    // In place: unnamed keys go, kept values are filtered where they are (order unchanged).
+    map.retain(|key, _| properties.contains_key(key));
+    for (key, value) in map.iter_mut() {
+        match filter_node(std::mem::take(value), &properties[key], defs) {
+            Filtered::Kept(v) => *value = v,
             Filtered::NotMatched => return Filtered::NotMatched,
         }
     }
-    Filtered::Kept(Value::Object(out))
+    Filtered::Kept(Value::Object(map))
 }
 
 /// An `if`/`else` condition: its first property's schema applied to that property's value.

@@ -16,8 +16,6 @@ use super::output::to_json_string;
 
 /// Java's `.`: anything but a line terminator.
 const JAVA_DOT: &str = r"[^\n\r\u{85}\u{2028}\u{2029}]";
-/// Java's `\s`: ASCII whitespace.
-const JAVA_SPACE: &str = r"[ \t\n\x0B\f\r]";
 
 /// A rule's regex anchored for Java's `matches()`.
 pub(crate) fn full_match(pattern: &str) -> Regex {
@@ -159,7 +157,7 @@ pub(crate) fn text_digest(text: &str, keywords: &[String]) -> String {
         digest.insert("word_count", Value::from(0));
     } else {
         digest.insert("length", Value::from(text.encode_utf16().count()));
-        let words = java_split(java_trim(text), &ascii_space_run()).len().max(1);
+        let words = java_word_count(java_trim(text));
         digest.insert("word_count", Value::from(words));
         if !keywords.is_empty() {
             let wanted: Vec<String> = keywords.iter().map(|k| k.to_lowercase()).collect();
@@ -183,8 +181,20 @@ pub(crate) fn text_digest(text: &str, keywords: &[String]) -> String {
     to_json_string(&Value::Object(map))
 }
 
-fn ascii_space_run() -> Regex {
-    Regex::new(&format!("{JAVA_SPACE}+")).expect("a fixed pattern compiles")
+/// `trimmed.split("\\s+").length` in Java, for text already trimmed: one more than the number of
+/// runs of ASCII whitespace (an empty text still splits into one empty string).
+fn java_word_count(trimmed: &str) -> usize {
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let mut runs = 0;
+    let mut in_space = false;
+    for &b in trimmed.as_bytes() {
+        let space = is_space(b);
+        if space && !in_space {
+            runs += 1;
+        }
+        in_space = space;
+    }
+    runs + 1
 }
 
 #[cfg(test)]

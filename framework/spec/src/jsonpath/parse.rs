@@ -894,6 +894,12 @@ impl Parser {
         let value: f64 = text
             .parse()
             .map_err(|_| JsonPathError::new(start, format!("invalid number `{text}`")))?;
+        if !value.is_finite() {
+            return err(
+                start,
+                format!("number `{text}` is too large; numbers must fit a 64-bit float"),
+            );
+        }
         Ok(NumberLiteral {
             value,
             text: big_decimal_text(&text, value),

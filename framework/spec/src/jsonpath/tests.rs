@@ -1274,3 +1274,9 @@ fn java_number_text_matches_big_decimal() {
     assert_eq!(t(1.2345678e7), "12345678");
     assert_eq!(t(1e-7), "1.0E-7");
 }
+
+#[test]
+fn numbers_too_large_for_a_double_are_refused() {
+    let e = JsonPath::parse("$[?(@.n > 1e999)]").unwrap_err();
+    assert!(e.message.contains("too large"), "{}", e.message);
+}
