@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod connector;
 pub mod engine;
+pub mod jobs;
 pub mod metrics;
 pub mod ops;
 pub mod outputs;

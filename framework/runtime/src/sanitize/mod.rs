@@ -10,11 +10,14 @@ mod apply;
 pub mod output;
 mod plan;
 pub mod schema_filter;
+mod schema_parse;
 mod text;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde::Deserialize as _;
+use serde::de::DeserializeSeed as _;
 use serde_json::Value;
 use sluice_spec::jsonpath::JsonPath;
 use sluice_spec::response_schema::ResponseSchema;
@@ -120,17 +123,37 @@ impl Sanitizer {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(body.to_vec());
         }
+        let e = &self.endpoints[endpoint];
         let mut out = Vec::with_capacity(body.len());
-        for (i, value) in serde_json::Deserializer::from_slice(body)
-            .into_iter::<Value>()
-            .enumerate()
-        {
-            let value = value.map_err(|e| SanitizeError::NotJson(e.to_string()))?;
-            let value = self.sanitize_value(endpoint, value)?;
-            if i > 0 {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let not_json = |e: serde_json::Error| SanitizeError::NotJson(e.to_string());
+        loop {
+            // With a response schema, the document is filtered while it is parsed.
+            let doc = match &e.schema {
+                Some(schema) => {
+                    let defs = Definitions {
+                        rules: &self.definitions,
+                        local: schema.definitions.as_ref(),
+                    };
+                    match (schema_parse::SchemaSeed { schema, defs })
+                        .deserialize(&mut de)
+                        .map_err(not_json)?
+                    {
+                        schema_filter::Filtered::Kept(v) => v,
+                        schema_filter::Filtered::NotMatched => Value::Null,
+                    }
+                }
+                None => Value::deserialize(&mut de).map_err(not_json)?,
+            };
+            let doc = self.apply_transforms(endpoint, doc)?;
+            if !out.is_empty() {
                 out.push(b'\n');
             }
-            output::write_json(&mut out, &value);
+            output::write_json(&mut out, &doc);
+            // Several concatenated values (NDJSON) are sanitized one by one.
+            if de.end().is_ok() {
+                break;
+            }
         }
         Ok(out)
     }
@@ -145,14 +168,23 @@ impl Sanitizer {
             };
             doc = schema_filter::filter(doc, schema, defs);
         }
+        self.apply_transforms(endpoint, doc)
+    }
+
+    /// Applies endpoint `endpoint`'s transforms, stage by stage, to a document already filtered
+    /// by its response schema.
+    fn apply_transforms(&self, endpoint: usize, mut doc: Value) -> Result<Value, SanitizeError> {
+        let e = &self.endpoints[endpoint];
         for stage in &e.stages {
             // applyOnlyWhen is evaluated on the document as the earlier stages left it.
+            // Only this stage's transforms' conditions, each evaluated once.
             let active: Vec<bool> = e
                 .conditions
                 .iter()
-                .map(|c| {
-                    c.as_ref()
-                        .is_none_or(|c| !c.select_pointers(&doc).is_empty())
+                .enumerate()
+                .map(|(i, c)| match c {
+                    Some(c) if stage.has_transform(i) => !c.select_pointers(&doc).is_empty(),
+                    _ => true,
                 })
                 .collect();
             let snapshot = stage.needs_root.then(|| doc.clone());

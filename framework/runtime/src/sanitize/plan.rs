@@ -36,6 +36,11 @@ pub(crate) struct Stage {
 }
 
 impl Stage {
+    /// Whether transform number `transform` is applied in this stage.
+    pub(crate) fn has_transform(&self, transform: usize) -> bool {
+        self.paths.iter().any(|p| p.transform == transform)
+    }
+
     /// The stage for `transforms` (index, its JSONPaths), in order.
     pub(crate) fn new<'a>(transforms: impl IntoIterator<Item = (usize, &'a [JsonPath])>) -> Self {
         let mut paths = Vec::new();

@@ -20,7 +20,7 @@ pub struct Definitions<'a> {
 
 /// The result of filtering one value: psoxy distinguishes "filtered to this" from "a condition
 /// did not match", which makes `anyOf` try the next alternative.
-enum Filtered {
+pub(crate) enum Filtered {
     Kept(Value),
     NotMatched,
 }
@@ -33,7 +33,7 @@ pub fn filter(input: Value, schema: &ResponseSchema, defs: Definitions<'_>) -> V
     }
 }
 
-fn resolve<'a>(reference: &str, defs: Definitions<'a>) -> Option<&'a ResponseSchema> {
+pub(crate) fn resolve<'a>(reference: &str, defs: Definitions<'a>) -> Option<&'a ResponseSchema> {
     let name = reference
         .strip_prefix("#/definitions/")
         .or_else(|| reference.strip_prefix("#/$defs/"))?;
@@ -42,15 +42,19 @@ fn resolve<'a>(reference: &str, defs: Definitions<'a>) -> Option<&'a ResponseSch
         .or_else(|| defs.local.and_then(|l| l.get(name)))
 }
 
-fn is_object(s: &ResponseSchema) -> bool {
+pub(crate) fn is_object(s: &ResponseSchema) -> bool {
     s.schema_type == Some(SchemaType::Object) || (s.schema_type.is_none() && s.properties.is_some())
 }
 
-fn is_array(s: &ResponseSchema) -> bool {
+pub(crate) fn is_array(s: &ResponseSchema) -> bool {
     s.schema_type == Some(SchemaType::Array) || (s.schema_type.is_none() && s.items.is_some())
 }
 
-fn filter_node(input: Value, schema: &ResponseSchema, defs: Definitions<'_>) -> Filtered {
+pub(crate) fn filter_node(
+    input: Value,
+    schema: &ResponseSchema,
+    defs: Definitions<'_>,
+) -> Filtered {
     if let Some(reference) = &schema.reference {
         // `#` alone names the synthetic root psoxy builds from the definitions: a leaf.
         return match resolve(reference, defs) {
