@@ -101,6 +101,23 @@ impl Credentials {
                     )
                 })
         };
+        let grant = |token_url: &str,
+                     id_env: &str,
+                     secret_env: &str,
+                     refresh_env: Option<&str>,
+                     scopes: &[String]|
+         -> Result<OAuth2Grant, ConfigProblem> {
+            let var = |name: &str| Some(name.to_owned());
+            Ok(OAuth2Grant {
+                token_url: interpolate(token_url, env)?,
+                client_id: secret(&var(id_env), &None, "OAuth client id")?,
+                client_secret: secret(&var(secret_env), &None, "OAuth client secret")?,
+                refresh_token: refresh_env
+                    .map(|r| secret(&var(r), &None, "OAuth refresh token"))
+                    .transpose()?,
+                scopes: scopes.to_vec(),
+            })
+        };
         Ok(match auth {
             SourceAuth::None {} => Self::None,
             SourceAuth::Bearer {
@@ -150,38 +167,29 @@ impl Credentials {
                 client_id_env,
                 client_secret_env,
                 scopes,
-            } => Self::OAuth2(OAuth2Grant {
-                token_url: interpolate(token_url, env)?,
-                client_id: secret(&Some(client_id_env.clone()), &None, "OAuth client id")?,
-                client_secret: secret(
-                    &Some(client_secret_env.clone()),
-                    &None,
-                    "OAuth client secret",
-                )?,
-                refresh_token: None,
-                scopes: scopes.clone(),
-            }),
+            } => Self::OAuth2(grant(
+                token_url,
+                client_id_env,
+                client_secret_env,
+                None,
+                scopes,
+            )?),
             SourceAuth::Oauth2RefreshToken {
                 token_url,
                 client_id_env,
                 client_secret_env,
                 refresh_token_env,
                 scopes,
-            } => Self::OAuth2(OAuth2Grant {
-                token_url: interpolate(token_url, env)?,
-                client_id: secret(&Some(client_id_env.clone()), &None, "OAuth client id")?,
-                client_secret: secret(
-                    &Some(client_secret_env.clone()),
-                    &None,
-                    "OAuth client secret",
-                )?,
-                refresh_token: Some(secret(
-                    &Some(refresh_token_env.clone()),
-                    &None,
-                    "OAuth refresh token",
-                )?),
-                scopes: scopes.clone(),
-            }),
+            } => {
+                let refresh = Some(refresh_token_env.as_str());
+                Self::OAuth2(grant(
+                    token_url,
+                    client_id_env,
+                    client_secret_env,
+                    refresh,
+                    scopes,
+                )?)
+            }
         })
     }
 }

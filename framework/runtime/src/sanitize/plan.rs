@@ -352,15 +352,7 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
     }
 
     fn scan_predicate(&self, selector: &Selector, node: &Value, leaf: bool) -> bool {
-        match selector {
-            Selector::Name(n) => node.as_object().is_some_and(|m| m.contains_key(n)),
-            Selector::Names(ns) => node
-                .as_object()
-                .is_some_and(|m| !leaf || ns.iter().all(|n| m.contains_key(n))),
-            Selector::Index(_) | Selector::Indices(_) | Selector::Slice { .. } => node.is_array(),
-            Selector::Wildcard => true,
-            Selector::Filter(f) => f.matches(node, self.root),
-        }
+        selector.scan_matches(node, self.root, leaf)
     }
 
     fn visit_children(

@@ -312,15 +312,7 @@ impl<'s, 'p, 'v> Walker<'s, 'p, 'v> {
     }
 
     fn scan_predicate(&self, sel: &Selector, node: &'v Value, leaf: bool) -> bool {
-        match sel {
-            Selector::Name(n) => node.as_object().is_some_and(|m| m.contains_key(n)),
-            Selector::Names(ns) => node
-                .as_object()
-                .is_some_and(|m| !leaf || ns.iter().all(|n| m.contains_key(n))),
-            Selector::Index(_) | Selector::Indices(_) | Selector::Slice { .. } => node.is_array(),
-            Selector::Wildcard => true,
-            Selector::Filter(f) => accept(f, node, self.root),
-        }
+        sel.scan_matches(node, self.root, leaf)
     }
 }
 

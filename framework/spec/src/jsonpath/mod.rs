@@ -203,6 +203,25 @@ impl JsonPath {
     }
 }
 
+impl Selector {
+    /// Whether a deep scan (`..sel`) applies this selector at `node` (Jayway's
+    /// `ScanPathToken` predicates): a name when the object has it; names when
+    /// the object has all of them (or, not as the last step, any object); an
+    /// index or slice at an array; a wildcard anywhere; a filter when it
+    /// accepts the node. `leaf` says whether the selector is the path's last.
+    pub fn scan_matches(&self, node: &Value, root: &Value, leaf: bool) -> bool {
+        match self {
+            Selector::Name(n) => node.as_object().is_some_and(|m| m.contains_key(n)),
+            Selector::Names(ns) => node
+                .as_object()
+                .is_some_and(|m| !leaf || ns.iter().all(|n| m.contains_key(n))),
+            Selector::Index(_) | Selector::Indices(_) | Selector::Slice { .. } => node.is_array(),
+            Selector::Wildcard => true,
+            Selector::Filter(f) => f.matches(node, root),
+        }
+    }
+}
+
 impl FilterExpr {
     /// Whether the filter accepts `node` (`@`), with `root` as `$`. Jayway
     /// evaluation errors count as "no".
