@@ -172,7 +172,18 @@ impl Parser {
 
     /// A (non-nested) comment starting at `p`.
     fn comment(&self, p: usize) -> Option<usize> {
-        if self.at(p) != Some('(') {
+        self.delimited(p, '(', ')', is_ctext)
+    }
+
+    /// `open`, then text characters (`text`), quoted pairs and folding white space, then `close`.
+    fn delimited(
+        &self,
+        p: usize,
+        open: char,
+        close: char,
+        text: fn(char) -> bool,
+    ) -> Option<usize> {
+        if self.at(p) != Some(open) {
             return None;
         }
         let mut q = p + 1;
@@ -181,9 +192,9 @@ impl Parser {
                 q = r;
             }
             match self.at(q)? {
-                ')' => return Some(q + 1),
+                c if c == close => return Some(q + 1),
                 '\\' if self.at(q + 1).is_some_and(is_quoted_pair_char) => q += 2,
-                c if is_ctext(c) => q += 1,
+                c if text(c) => q += 1,
                 _ => return None,
             }
         }
@@ -208,21 +219,7 @@ impl Parser {
 
     /// A quoted string (without surrounding CFWS) whose text characters satisfy `qtext`.
     fn quoted(&self, p: usize, qtext: fn(char) -> bool) -> Option<usize> {
-        if self.at(p) != Some('"') {
-            return None;
-        }
-        let mut q = p + 1;
-        loop {
-            if let Some(r) = self.fws(q) {
-                q = r;
-            }
-            match self.at(q)? {
-                '"' => return Some(q + 1),
-                '\\' if self.at(q + 1).is_some_and(is_quoted_pair_char) => q += 2,
-                c if qtext(c) => q += 1,
-                _ => return None,
-            }
-        }
+        self.delimited(p, '"', '"', qtext)
     }
 
     /// `atext+ ("." atext+)*`.

@@ -490,42 +490,43 @@ impl Parser {
     // ---------------------------------------------------------------- filters
 
     fn filter_or(&mut self) -> PResult<FilterExpr> {
-        let mut ops = vec![self.filter_and()?];
-        loop {
-            self.skip_ws();
-            if self.starts_with("||") {
-                self.pos += 2;
-                ops.push(self.filter_and()?);
-            } else if self.peek() == Some('|') {
-                return err(self.pos, "expected `||`; `|` on its own is not an operator");
-            } else {
-                break;
-            }
-        }
-        Ok(if ops.len() == 1 {
-            ops.pop().unwrap_or(FilterExpr::And(Vec::new()))
-        } else {
-            FilterExpr::Or(ops)
-        })
+        self.filter_chain("||", Self::filter_and, FilterExpr::Or)
     }
 
     fn filter_and(&mut self) -> PResult<FilterExpr> {
-        let mut ops = vec![self.filter_unary()?];
+        self.filter_chain("&&", Self::filter_unary, FilterExpr::And)
+    }
+
+    /// `operand (op operand)*` for `op` = `||` or `&&`; a lone `|`/`&` is an error.
+    fn filter_chain(
+        &mut self,
+        op: &str,
+        operand: fn(&mut Self) -> PResult<FilterExpr>,
+        combine: fn(Vec<FilterExpr>) -> FilterExpr,
+    ) -> PResult<FilterExpr> {
+        let mut ops = vec![operand(self)?];
+        let single = op.chars().next().unwrap_or_default();
         loop {
             self.skip_ws();
-            if self.starts_with("&&") {
+            if self.starts_with(op) {
                 self.pos += 2;
-                ops.push(self.filter_unary()?);
-            } else if self.peek() == Some('&') {
-                return err(self.pos, "expected `&&`; `&` on its own is not an operator");
+                ops.push(operand(self)?);
+            } else if self.peek() == Some(single) {
+                return err(
+                    self.pos,
+                    format!("expected `{op}`; `{single}` on its own is not an operator"),
+                );
             } else {
                 break;
             }
         }
-        Ok(if ops.len() == 1 {
-            ops.pop().unwrap_or(FilterExpr::And(Vec::new()))
-        } else {
-            FilterExpr::And(ops)
+        Ok(match ops.pop() {
+            Some(only) if ops.is_empty() => only,
+            Some(last) => {
+                ops.push(last);
+                combine(ops)
+            }
+            None => combine(Vec::new()),
         })
     }
 
