@@ -798,6 +798,7 @@ pub fn spec() -> ::sluice::spec::ConnectorSpec {
             location: ::sluice::spec::connector::ResultLocation::Proxy,
             retention: ::sluice::spec::duration::SpecDuration::parse("24h")
                 .expect("checked by cargo xtask gen"),
+            required: ::std::vec![],
         },
         side_outputs: ::std::vec::Vec::from([
             ::sluice::spec::connector::SideOutput {

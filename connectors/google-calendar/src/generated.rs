@@ -417,6 +417,7 @@ pub fn spec() -> ::sluice::spec::ConnectorSpec {
             location: ::sluice::spec::connector::ResultLocation::Presigned,
             retention: ::sluice::spec::duration::SpecDuration::parse("7d")
                 .expect("checked by cargo xtask gen"),
+            required: ::std::vec![],
         },
         side_outputs: ::std::vec::Vec::from([
             ::sluice::spec::connector::SideOutput {

@@ -542,6 +542,7 @@ pub fn spec() -> ::sluice::spec::ConnectorSpec {
             location: ::sluice::spec::connector::ResultLocation::Echo,
             retention: ::sluice::spec::duration::SpecDuration::parse("2h")
                 .expect("checked by cargo xtask gen"),
+            required: ::std::vec![],
         },
         side_outputs: ::std::vec::Vec::from([
             ::sluice::spec::connector::SideOutput {

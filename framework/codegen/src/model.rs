@@ -679,7 +679,14 @@ impl ToRust for AsyncSettings {
             ResultLocation::Echo => quote! { ::sluice::spec::connector::ResultLocation::Echo },
         };
         let retention = self.retention.to_rust();
-        quote! { ::sluice::spec::connector::AsyncSettings { location: #location, retention: #retention } }
+        let required = self.required.iter().map(ToRust::to_rust);
+        quote! {
+            ::sluice::spec::connector::AsyncSettings {
+                location: #location,
+                retention: #retention,
+                required: ::std::vec![#(#required),*],
+            }
+        }
     }
 }
 

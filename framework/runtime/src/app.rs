@@ -82,7 +82,8 @@ fn run<C: Connector, H: Hooks>(
 ) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match command {
         Command::Serve(flags) => {
-            let config = ServeConfig::resolve(connector.spec(), &ProcessEnv, flags)?;
+            let config =
+                ServeConfig::resolve(connector.spec(), connector.rules(), &ProcessEnv, flags)?;
             init_logging(config.log_format);
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -217,6 +218,7 @@ pub async fn serve<C: Connector, H: Hooks>(
         .await
         .map_err(|e| ConfigProblem(format!("cannot listen on {}: {e}", config.listen)))?;
     let proxy = Arc::new(build_proxy(connector, hooks, &config).await?);
+    proxy.start_background();
     tracing::info!(
         listen = %config.listen,
         upstream = %config.upstream,
@@ -256,6 +258,11 @@ pub async fn build_proxy<C: Connector, H: Hooks>(
         config.max_body_bytes,
     );
     let outputs = crate::outputs::SideOutputs::open(&connector.spec().side_outputs)?;
+    let jobs = config
+        .async_jobs
+        .clone()
+        .map(crate::worker::Jobs::open)
+        .transpose()?;
     Ok(crate::proxy::Proxy::new(crate::proxy::Parts {
         connector,
         hooks,
@@ -265,6 +272,7 @@ pub async fn build_proxy<C: Connector, H: Hooks>(
         outputs,
         total_timeout: config.total_timeout,
         max_body: config.max_body_bytes,
+        jobs,
     }))
 }
 

@@ -256,6 +256,10 @@ pub struct ServeFlags {
     /// upstream credentials: for local experiments only.
     #[arg(long)]
     pub insecure_no_auth: bool,
+    /// The proxy's public URL, to make job `Location`s absolute, e.g. https://proxy.example
+    /// [env: SLUICE_PUBLIC_BASE_URL].
+    #[arg(long, value_name = "URL")]
+    pub public_base_url: Option<String>,
 }
 
 /// Everything `serve` needs, resolved.
@@ -279,6 +283,138 @@ pub struct ServeConfig {
     pub source_credentials: crate::upstream::Credentials,
     /// Largest upstream body accepted, in bytes (`SLUICE_MAX_BODY_BYTES`, default 64 MiB).
     pub max_body_bytes: usize,
+    /// Asynchronous processing, when enabled by the spec or `ASYNC_OUTPUT_DESTINATION`.
+    pub async_jobs: Option<AsyncConfig>,
+}
+
+/// Settings of asynchronous request-reply (`Prefer: respond-async`).
+#[derive(Debug, Clone)]
+pub struct AsyncConfig {
+    /// Where job records and results live: `ASYNC_OUTPUT_DESTINATION`, else the spec's
+    /// `async_output_destination`, else `file://./var/async`.
+    pub destination: sluice_spec::destination::Destination,
+    /// How results are handed back.
+    pub location: sluice_spec::connector::ResultLocation,
+    /// How long records and results are kept.
+    pub retention: std::time::Duration,
+    /// Indexes (in the rules) of endpoints that answer only asynchronously.
+    pub required_endpoints: Vec<usize>,
+    /// `SLUICE_PUBLIC_BASE_URL` / `--public-base-url`: makes `Location`s absolute.
+    pub public_base_url: Option<String>,
+    /// `SLUICE_JOB_LEASE` (default 30s): how long a worker's claim on a job holds unrenewed.
+    pub lease: std::time::Duration,
+    /// `SLUICE_JOB_WORKERS` (default 32): jobs run at once by this replica.
+    pub workers: usize,
+    /// `SLUICE_JOB_QUEUE` (default 10000): jobs accepted and not yet finished by this replica;
+    /// beyond it new ones get 503.
+    pub queue_capacity: usize,
+    /// `SLUICE_POLL_RATE` (default 10): status, result and list requests per second per caller
+    /// (bursts of twice that); beyond it 429.
+    pub poll_rate: u32,
+    /// `SLUICE_SWEEP_INTERVAL` (default: retention / 24, at least 10s, at most 1h).
+    pub sweep_interval: std::time::Duration,
+    /// Largest request body an async job keeps (`SLUICE_JOB_MAX_BODY_BYTES`, default 256 KiB).
+    pub max_job_body: usize,
+    /// Callback delivery.
+    pub callbacks: crate::callback::CallbackSettings,
+}
+
+impl AsyncConfig {
+    /// Resolves async settings: `None` when neither the spec's `enable_async_processing` nor
+    /// `ASYNC_OUTPUT_DESTINATION` turns them on.
+    pub fn resolve(
+        spec: &sluice_spec::ConnectorSpec,
+        rules: &sluice_spec::Rules,
+        env: &impl Env,
+        public_base_url: Option<String>,
+    ) -> Result<Option<Self>, ConfigProblem> {
+        use sluice_spec::destination::Destination;
+        let from_env = env.var("ASYNC_OUTPUT_DESTINATION");
+        if !spec.enable_async_processing && from_env.is_none() {
+            return Ok(None);
+        }
+        let destination = match from_env {
+            Some(text) => Destination::parse(&text)
+                .map_err(|e| ConfigProblem(format!("ASYNC_OUTPUT_DESTINATION={text}: {e}")))?,
+            None => match &spec.async_output_destination {
+                Some(d) => d.value.clone(),
+                None => Destination::parse("file://./var/async").expect("the default parses"),
+            },
+        };
+        let settings = &spec.async_settings;
+        let duration = |var: &'static str, default: std::time::Duration| match env.var(var) {
+            None => Ok(default),
+            Some(text) => sluice_spec::duration::SpecDuration::parse(&text)
+                .map(|d| d.get())
+                .map_err(|e| ConfigProblem(format!("{var}={text}: {e}"))),
+        };
+        let count = |var: &'static str, default: usize| match env.var(var) {
+            None => Ok(default),
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    ConfigProblem(format!("{var}={text}: expected a positive whole number"))
+                }),
+        };
+        let retention = settings.retention.get();
+        let lease = duration("SLUICE_JOB_LEASE", std::time::Duration::from_secs(30))?;
+        if lease < std::time::Duration::from_secs(1) {
+            return Err(ConfigProblem(format!(
+                "SLUICE_JOB_LEASE={lease:?}: a lease must be at least 1s"
+            )));
+        }
+        let sweep_default = (retention / 24).clamp(
+            std::time::Duration::from_secs(10),
+            std::time::Duration::from_secs(3600),
+        );
+        let public_base_url = public_base_url
+            .or_else(|| env.var("SLUICE_PUBLIC_BASE_URL"))
+            .map(|url| {
+                let trimmed = url.trim_end_matches('/').to_owned();
+                let ok = trimmed.parse::<http::Uri>().ok().is_some_and(|u| {
+                    matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some()
+                });
+                if ok {
+                    Ok(trimmed)
+                } else {
+                    Err(ConfigProblem(format!(
+                        "public base URL `{url}` (SLUICE_PUBLIC_BASE_URL / --public-base-url) is \
+                         not an http(s) URL, like https://proxy.example"
+                    )))
+                }
+            })
+            .transpose()?;
+        let required_endpoints = settings
+            .required
+            .iter()
+            .filter_map(|name| {
+                rules.endpoints.iter().position(|e| {
+                    e.path_template
+                        .as_ref()
+                        .is_some_and(|t| t.value == name.value)
+                        || e.path_regex
+                            .as_ref()
+                            .is_some_and(|r| r.as_str() == name.value)
+                })
+            })
+            .collect();
+        Ok(Some(Self {
+            destination,
+            location: settings.location,
+            retention,
+            required_endpoints,
+            public_base_url,
+            lease,
+            workers: count("SLUICE_JOB_WORKERS", 32)?,
+            queue_capacity: count("SLUICE_JOB_QUEUE", 10_000)?,
+            poll_rate: u32::try_from(count("SLUICE_POLL_RATE", 10)?).unwrap_or(u32::MAX),
+            sweep_interval: duration("SLUICE_SWEEP_INTERVAL", sweep_default)?,
+            max_job_body: count("SLUICE_JOB_MAX_BODY_BYTES", 256 << 10)?,
+            callbacks: crate::callback::CallbackSettings::resolve(env)?,
+        }))
+    }
 }
 
 /// A configuration problem at start-up; the message names the setting and what is expected.
@@ -296,6 +432,7 @@ impl ServeConfig {
     /// Resolves `serve`'s settings: the spec, then the environment, then flags.
     pub fn resolve(
         spec: &sluice_spec::ConnectorSpec,
+        rules: &sluice_spec::Rules,
         env: &impl Env,
         flags: ServeFlags,
     ) -> Result<Self, ConfigProblem> {
@@ -379,6 +516,7 @@ impl ServeConfig {
         };
         let pseudonyms = PseudonymSettings::resolve(env, flags.salt, flags.key)?;
         let source_credentials = crate::upstream::Credentials::resolve(&spec.source_auth, env)?;
+        let async_jobs = AsyncConfig::resolve(spec, rules, env, flags.public_base_url)?;
         let max_body_bytes = match env.var("SLUICE_MAX_BODY_BYTES") {
             None => 64 << 20,
             Some(v) => v.parse().map_err(|_| {
@@ -397,6 +535,7 @@ impl ServeConfig {
             pseudonyms,
             source_credentials,
             max_body_bytes,
+            async_jobs,
         })
     }
 }

@@ -9,14 +9,17 @@
 
 pub mod app;
 pub mod auth;
+pub mod callback;
 pub mod config;
 pub mod connector;
 pub mod engine;
+pub mod job_routes;
 pub mod jobs;
 pub mod metrics;
 pub mod ops;
 pub mod outputs;
 pub mod policy;
+pub mod prefer;
 pub mod problem;
 pub mod proxy;
 pub mod pseudonym;
@@ -24,6 +27,7 @@ pub mod sanitize;
 pub mod server;
 pub mod stores;
 pub mod upstream;
+pub mod worker;
 
 /// glibc's allocator contends on its arena locks under the proxy's many small, short-lived
 /// allocations across threads; mimalloc does not.

@@ -1,15 +1,13 @@
 //! The control routes under `/_sluice/`: liveness (`healthz`), readiness (`readyz`: every bucket
 //! reachable), and Prometheus `metrics`. They need no caller credentials and reveal no data.
 
-use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::Full;
 use object_store::path::Path;
 
 use crate::connector::{Connector, Hooks};
 use crate::problem::{Problem, ProblemType};
-use crate::proxy::{Proxy, problem_response};
+use crate::proxy::{Body, Proxy, full_body, problem_response};
 use crate::stores::Bucket;
 
 /// What readiness depends on.
@@ -48,7 +46,7 @@ pub(crate) async fn answer<C: Connector, H: Hooks, B>(
     route: &str,
     request: &Request<B>,
     request_id: &str,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return problem_response(
             Problem::new(
@@ -74,7 +72,7 @@ pub(crate) async fn answer<C: Connector, H: Hooks, B>(
             }
         },
         "metrics" => {
-            let mut response = Response::new(Full::new(Bytes::from(proxy.metrics.render())));
+            let mut response = Response::new(full_body(proxy.metrics.render()));
             response.headers_mut().insert(
                 CONTENT_TYPE,
                 HeaderValue::from_static(
@@ -97,8 +95,8 @@ pub(crate) async fn answer<C: Connector, H: Hooks, B>(
     }
 }
 
-fn json(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+fn json(status: StatusCode, body: &'static str) -> Response<Body> {
+    let mut response = Response::new(full_body(body));
     *response.status_mut() = status;
     response
         .headers_mut()

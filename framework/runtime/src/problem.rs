@@ -40,6 +40,18 @@ pub enum ProblemType {
     Timeout,
     /// Something failed inside the proxy.
     Internal,
+    /// `Accept-Asynchronous` or `Prefer` asked for something the proxy cannot do as written.
+    BadAsyncRequest,
+    /// The endpoint answers only asynchronously; the caller must resend with `Prefer: respond-async`.
+    AsyncRequired,
+    /// No such job for this caller (never created, another caller's, or past retention).
+    JobNotFound,
+    /// The caller polls faster than the proxy allows.
+    TooManyRequests,
+    /// The proxy's job queue is full.
+    QueueFull,
+    /// The replica running a job stopped, and the job could not safely be re-run.
+    JobInterrupted,
 }
 
 impl ProblemType {
@@ -60,6 +72,12 @@ impl ProblemType {
             Self::PayloadTooLarge => "payload-too-large",
             Self::Timeout => "timeout",
             Self::Internal => "internal",
+            Self::BadAsyncRequest => "bad-async-request",
+            Self::AsyncRequired => "async-required",
+            Self::JobNotFound => "job-not-found",
+            Self::TooManyRequests => "too-many-requests",
+            Self::QueueFull => "queue-full",
+            Self::JobInterrupted => "job-interrupted",
         }
     }
 
@@ -77,7 +95,11 @@ impl ProblemType {
             Self::UpstreamTimeout | Self::Timeout => 504,
             Self::UnsanitizableResponse | Self::UpstreamError => 502,
             Self::PayloadTooLarge => 413,
-            Self::SideOutputFailed | Self::Internal => 500,
+            Self::SideOutputFailed | Self::Internal | Self::JobInterrupted => 500,
+            Self::BadAsyncRequest | Self::AsyncRequired => 400,
+            Self::JobNotFound => 404,
+            Self::TooManyRequests => 429,
+            Self::QueueFull => 503,
         }
     }
 
@@ -98,12 +120,39 @@ impl ProblemType {
             Self::PayloadTooLarge => "Request body too large",
             Self::Timeout => "Request timed out",
             Self::Internal => "Internal error",
+            Self::BadAsyncRequest => "Asynchronous request not understood",
+            Self::AsyncRequired => "This endpoint answers asynchronously only",
+            Self::JobNotFound => "No such job",
+            Self::TooManyRequests => "Too many requests",
+            Self::QueueFull => "Job queue full",
+            Self::JobInterrupted => "Job interrupted",
         }
     }
 
-    /// The `type` URI.
-    pub fn uri(self) -> String {
-        format!("/_sluice/problems/{}", self.slug())
+    /// The `type` URI: `/_sluice/problems/<slug>`.
+    pub fn uri(self) -> &'static str {
+        match self {
+            Self::BlockedByRules => "/_sluice/problems/blocked-by-rules",
+            Self::MethodNotAllowed => "/_sluice/problems/method-not-allowed",
+            Self::QueryParamNotAllowed => "/_sluice/problems/query-param-not-allowed",
+            Self::InvalidParameter => "/_sluice/problems/invalid-parameter",
+            Self::InvalidToken => "/_sluice/problems/invalid-token",
+            Self::Unauthorized => "/_sluice/problems/unauthorized",
+            Self::UpstreamUnreachable => "/_sluice/problems/upstream-unreachable",
+            Self::UpstreamTimeout => "/_sluice/problems/upstream-timeout",
+            Self::UnsanitizableResponse => "/_sluice/problems/unsanitizable-response",
+            Self::UpstreamError => "/_sluice/problems/upstream-error",
+            Self::SideOutputFailed => "/_sluice/problems/side-output-failed",
+            Self::PayloadTooLarge => "/_sluice/problems/payload-too-large",
+            Self::Timeout => "/_sluice/problems/timeout",
+            Self::Internal => "/_sluice/problems/internal",
+            Self::BadAsyncRequest => "/_sluice/problems/bad-async-request",
+            Self::AsyncRequired => "/_sluice/problems/async-required",
+            Self::JobNotFound => "/_sluice/problems/job-not-found",
+            Self::TooManyRequests => "/_sluice/problems/too-many-requests",
+            Self::QueueFull => "/_sluice/problems/queue-full",
+            Self::JobInterrupted => "/_sluice/problems/job-interrupted",
+        }
     }
 }
 
@@ -112,7 +161,7 @@ impl ProblemType {
 pub struct Problem {
     /// The problem type URI.
     #[serde(rename = "type")]
-    pub type_uri: String,
+    pub type_uri: &'static str,
     /// The type's fixed summary.
     pub title: &'static str,
     /// The HTTP status.
@@ -125,6 +174,10 @@ pub struct Problem {
     /// The request id, for matching logs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Extension members (RFC 9457 §3.2), such as an upstream error's status and sanitized body.
+    /// (Boxed: most problems have none, and a problem travels in every `Result` of a request.)
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub extensions: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl Problem {
@@ -137,7 +190,16 @@ impl Problem {
             detail: detail.into(),
             instance: None,
             request_id: None,
+            extensions: None,
         }
+    }
+
+    /// The same problem with the extension member `name`.
+    pub fn with_extension(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.extensions
+            .get_or_insert_with(Box::default)
+            .insert(name.to_owned(), value);
+        self
     }
 
     /// The same problem, about the request path `instance`.
@@ -196,8 +258,17 @@ mod tests {
             ProblemType::PayloadTooLarge,
             ProblemType::Timeout,
             ProblemType::Internal,
+            ProblemType::BadAsyncRequest,
+            ProblemType::AsyncRequired,
+            ProblemType::JobNotFound,
+            ProblemType::TooManyRequests,
+            ProblemType::QueueFull,
+            ProblemType::JobInterrupted,
         ];
         let slugs: std::collections::HashSet<_> = all.iter().map(|t| t.slug()).collect();
         assert_eq!(slugs.len(), all.len());
+        for kind in all {
+            assert_eq!(kind.uri(), format!("/_sluice/problems/{}", kind.slug()));
+        }
     }
 }

@@ -11,8 +11,10 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Body as _;
+use sluice_spec::connector::ResultLocation;
 
 use crate::auth::{Caller, CallerAuth};
 use crate::connector::{CallerResponse, Connector, Hooks, UpstreamRequest, UpstreamResponse};
@@ -20,6 +22,7 @@ use crate::engine::Engine;
 use crate::metrics::{EndpointLabels, Metrics, RequestLabels};
 use crate::outputs::{Record, SideOutputs};
 use crate::policy::upstream_target;
+use crate::prefer::AsyncPreference;
 use crate::problem::{CONTENT_TYPE as PROBLEM_JSON, Problem, ProblemType};
 use crate::pseudonym::Pseudonymizer;
 use crate::upstream::{Upstream, UpstreamError};
@@ -40,6 +43,37 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// The header warning that a side output failed.
 pub const SIDE_OUTPUT_WARNING: &str = "sluice-warning";
 
+/// The body of every answer: buffered, or streamed from a bucket (async results).
+pub type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A buffered answer body.
+pub fn full_body(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// A request the rules allowed, ready to go upstream (now, or later as a job).
+#[derive(Debug, Clone)]
+pub(crate) struct Admitted {
+    /// Who sent it.
+    pub(crate) caller: Caller,
+    /// The endpoint it matched.
+    pub(crate) endpoint: usize,
+    /// Its method.
+    pub(crate) method: Method,
+    /// Its path as the caller sent it (reversible tokens still in).
+    pub(crate) path: String,
+    /// Its query as the caller sent it.
+    pub(crate) query: Option<String>,
+    /// The upstream path and query, tokens decrypted.
+    pub(crate) path_and_query: String,
+    /// The caller's headers the rules forward.
+    pub(crate) headers: HeaderMap,
+    /// The request body.
+    pub(crate) body: Bytes,
+}
+
 /// Everything a request needs, shared by all connections.
 pub struct Proxy<C, H> {
     engine: Engine<C>,
@@ -49,9 +83,11 @@ pub struct Proxy<C, H> {
     outputs: SideOutputs,
     /// The metrics, also served at `/_sluice/metrics`.
     pub metrics: Metrics,
-    total_timeout: std::time::Duration,
+    pub(crate) total_timeout: std::time::Duration,
     max_body: usize,
     ready: crate::ops::Readiness,
+    /// Asynchronous processing, when enabled.
+    pub(crate) jobs: Option<Arc<crate::worker::Jobs>>,
 }
 
 /// The parts of a [`Proxy`], assembled by the caller.
@@ -72,12 +108,18 @@ pub struct Parts<C, H> {
     pub total_timeout: std::time::Duration,
     /// Largest request body accepted.
     pub max_body: usize,
+    /// Asynchronous processing, when enabled.
+    pub jobs: Option<crate::worker::Jobs>,
 }
 
 impl<C: Connector, H: Hooks> Proxy<C, H> {
     /// Assembles a proxy.
     pub fn new(parts: Parts<C, H>) -> Self {
-        let ready = crate::ops::Readiness::new(parts.outputs.buckets().cloned().collect());
+        let mut buckets: Vec<_> = parts.outputs.buckets().cloned().collect();
+        if let Some(jobs) = &parts.jobs {
+            buckets.push(jobs.results.clone());
+        }
+        let ready = crate::ops::Readiness::new(buckets);
         Self {
             engine: Engine::new(parts.connector, parts.pseudonymizer),
             hooks: parts.hooks,
@@ -88,6 +130,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             total_timeout: parts.total_timeout,
             max_body: parts.max_body,
             ready,
+            jobs: parts.jobs.map(Arc::new),
         }
     }
 
@@ -97,7 +140,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
     }
 
     /// Answers one request.
-    pub async fn handle<B>(&self, request: Request<B>) -> Response<Full<Bytes>>
+    pub async fn handle<B>(self: &Arc<Self>, request: Request<B>) -> Response<Body>
     where
         B: hyper::body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -159,74 +202,109 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
     }
 
     async fn process<B>(
-        &self,
+        self: &Arc<Self>,
         request: Request<B>,
         request_id: &str,
         endpoint_label: &mut String,
-    ) -> Response<Full<Bytes>>
+    ) -> Response<Body>
     where
         B: hyper::body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let path = request.uri().path().to_owned();
         if let Some(route) = path.strip_prefix("/_sluice/") {
+            if route == "jobs" || route.starts_with("jobs/") {
+                return self.job_route(route, request, request_id).await;
+            }
             return crate::ops::answer(self, route, &request, request_id).await;
         }
-        match self.proxied(request, request_id, endpoint_label).await {
+        let mut response = match self.proxied(request, request_id, endpoint_label).await {
             Ok(response) => response,
             Err(problem) => problem_response(problem.at(path), request_id),
+        };
+        if self.jobs.is_some() {
+            // The answer depends on whether the caller asked for async processing.
+            response
+                .headers_mut()
+                .append(header::VARY, HeaderValue::from_static("Prefer"));
         }
+        response
     }
 
     async fn proxied<B>(
-        &self,
+        self: &Arc<Self>,
         request: Request<B>,
         request_id: &str,
         endpoint_label: &mut String,
-    ) -> Result<Response<Full<Bytes>>, Problem>
+    ) -> Result<Response<Body>, Problem>
     where
         B: hyper::body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        // Phase 1: who is calling.
+        // With async processing off, Prefer and Accept-Asynchronous are ignored.
+        let preference = match &self.jobs {
+            Some(_) => AsyncPreference::from_headers(request.headers())?,
+            None => AsyncPreference::default(),
+        };
+        let idempotency_key = crate::job_routes::idempotency_key(request.headers())?;
+        let admitted = self.admit(request, endpoint_label).await?;
+        if let Some(jobs) = &self.jobs {
+            if preference.respond_async {
+                return self
+                    .accept(admitted, preference, idempotency_key, request_id)
+                    .await;
+            }
+            if jobs.config.required_endpoints.contains(&admitted.endpoint) {
+                return Err(Problem::new(
+                    ProblemType::AsyncRequired,
+                    format!(
+                        "{} {} answers only asynchronously: resend it with the header \
+                         `Prefer: respond-async`, then poll the job at the `Location` of the \
+                         202 answer",
+                        admitted.method, admitted.path
+                    ),
+                ));
+            }
+            if jobs.config.location == ResultLocation::Echo
+                && let Some(answer) = self.echo_answer(&admitted, request_id).await?
+            {
+                return Ok(answer);
+            }
+        }
+        let answer = self.execute(&admitted, request_id).await?;
+        let mut response = Response::new(full_body(Bytes::from(answer.body)));
+        *response.status_mut() = answer.status;
+        *response.headers_mut() = answer.headers;
+        Ok(response)
+    }
+
+    /// Phases 1 and 2: who is calling, and whether the rules allow the request. Reads the body
+    /// (GET and HEAD have none).
+    async fn admit<B>(
+        &self,
+        request: Request<B>,
+        endpoint_label: &mut String,
+    ) -> Result<Admitted, Problem>
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let authorization = request
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        let _caller: Caller = self.auth.check(authorization)?;
-
-        // Phase 2: what the rules allow.
+        let caller: Caller = self.auth.check(authorization)?;
         let (parts, body) = request.into_parts();
-        let path = parts.uri.path();
-        let query = parts.uri.query();
-        let method = parts.method.as_str();
-        let connector = self.engine.connector();
-        let allowed = connector.route(self.engine.policy(), method, path, query)?;
-        let endpoint = allowed.endpoint;
-        *endpoint_label = endpoint_label_of(connector, endpoint);
-        let (upstream_path, upstream_query) =
-            upstream_target(self.engine.pseudonymizer(), path, query)?;
-
-        // Phase 3: the upstream request, with only what the rules forward.
-        let mut headers = HeaderMap::new();
-        for name in allowed.forward_headers {
-            if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
-                for value in parts.headers.get_all(&name) {
-                    headers.append(name.clone(), value.clone());
-                }
-            }
-        }
-        headers
-            .entry(header::ACCEPT)
-            .or_insert(HeaderValue::from_static("application/json"));
-        headers.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_static("gzip, deflate, br"),
-        );
-        let body = if matches!(parts.method, Method::GET | Method::HEAD) {
-            Bytes::new()
-        } else {
-            Limited::new(body, self.max_body)
+        let mut admitted = self.allow(
+            caller,
+            parts.method.clone(),
+            parts.uri.path(),
+            parts.uri.query(),
+            &parts.headers,
+            endpoint_label,
+        )?;
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            admitted.body = Limited::new(body, self.max_body)
                 .collect()
                 .await
                 .map(|c| c.to_bytes())
@@ -235,16 +313,74 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                         ProblemType::PayloadTooLarge,
                         format!("the request body could not be read: {e}"),
                     )
-                })?
-        };
+                })?;
+        }
+        Ok(admitted)
+    }
+
+    /// Routes a request against the rules and prepares its upstream target and the headers the
+    /// rules forward. Used when a request arrives and when a job runs on any replica.
+    pub(crate) fn allow(
+        &self,
+        caller: Caller,
+        method: Method,
+        path: &str,
+        query: Option<&str>,
+        caller_headers: &HeaderMap,
+        endpoint_label: &mut String,
+    ) -> Result<Admitted, Problem> {
+        let connector = self.engine.connector();
+        let allowed = connector.route(self.engine.policy(), method.as_str(), path, query)?;
+        let endpoint = allowed.endpoint;
+        *endpoint_label = endpoint_label_of(connector, endpoint);
+        let (upstream_path, upstream_query) =
+            upstream_target(self.engine.pseudonymizer(), path, query)?;
+        let mut headers = HeaderMap::new();
+        for name in allowed.forward_headers {
+            if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+                for value in caller_headers.get_all(&name) {
+                    headers.append(name.clone(), value.clone());
+                }
+            }
+        }
         let path_and_query = match &upstream_query {
             Some(q) => format!("{upstream_path}?{q}"),
-            None => upstream_path.clone(),
+            None => upstream_path,
         };
+        Ok(Admitted {
+            caller,
+            endpoint,
+            method,
+            path: path.to_owned(),
+            query: query.map(str::to_owned),
+            path_and_query,
+            headers,
+            body: Bytes::new(),
+        })
+    }
+
+    /// Phases 3 to 6: the upstream call, sanitizing, side outputs. The same for a sync request
+    /// and for a job.
+    pub(crate) async fn execute(
+        &self,
+        admitted: &Admitted,
+        request_id: &str,
+    ) -> Result<CallerResponse, Problem> {
+        let endpoint = admitted.endpoint;
+        let connector = self.engine.connector();
+        let endpoint_label = endpoint_label_of(connector, endpoint);
+        let mut headers = admitted.headers.clone();
+        headers
+            .entry(header::ACCEPT)
+            .or_insert(HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br"),
+        );
         let mut upstream_request = UpstreamRequest {
             endpoint,
-            method: parts.method.clone(),
-            path_and_query,
+            method: admitted.method.clone(),
+            path_and_query: admitted.path_and_query.clone(),
             headers,
         };
         self.hooks.before_upstream(&mut upstream_request)?;
@@ -256,12 +392,14 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         if let Some(h) = builder.headers_mut() {
             *h = upstream_request.headers;
         }
-        let outgoing = builder.body(Full::new(body)).map_err(|e| {
-            Problem::new(
-                ProblemType::Internal,
-                format!("cannot build the upstream request: {e}"),
-            )
-        })?;
+        let outgoing = builder
+            .body(Full::new(admitted.body.clone()))
+            .map_err(|e| {
+                Problem::new(
+                    ProblemType::Internal,
+                    format!("cannot build the upstream request: {e}"),
+                )
+            })?;
         let sent = Instant::now();
         let answer = self
             .upstream
@@ -331,9 +469,9 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 .and_then(|v| v.to_str().ok());
             let record = Record {
                 request_id,
-                method,
-                path,
-                query,
+                method: admitted.method.as_str(),
+                path: &admitted.path,
+                query: admitted.query.as_deref(),
                 upstream_status: status.as_u16(),
                 content_type,
                 rules_sha256: connector.rules_sha256(),
@@ -362,10 +500,12 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 ));
             }
         }
-        let mut response = Response::new(Full::new(Bytes::from(caller_response.body)));
-        *response.status_mut() = caller_response.status;
-        *response.headers_mut() = caller_response.headers;
-        Ok(response)
+        Ok(caller_response)
+    }
+
+    /// Who is calling, by the configured caller authentication.
+    pub(crate) fn auth_check(&self, authorization: Option<&str>) -> Result<Caller, Problem> {
+        self.auth.check(authorization)
     }
 
     /// Readiness of the stores and configuration.
@@ -456,9 +596,9 @@ fn decode(headers: &HeaderMap, body: Bytes) -> Result<Vec<u8>, Problem> {
 }
 
 /// A problem as an HTTP response.
-pub fn problem_response(problem: Problem, request_id: &str) -> Response<Full<Bytes>> {
+pub fn problem_response(problem: Problem, request_id: &str) -> Response<Body> {
     let problem = problem.with_request_id(request_id);
-    let mut response = Response::new(Full::new(Bytes::from(problem.to_json())));
+    let mut response = Response::new(full_body(problem.to_json()));
     *response.status_mut() =
         StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response

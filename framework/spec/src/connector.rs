@@ -183,6 +183,12 @@ pub struct AsyncSettings {
     /// How long job records and results are kept.
     #[serde(default = "default_retention")]
     pub retention: SpecDuration,
+    /// Endpoints that answer only asynchronously, each named by its `pathTemplate` (or
+    /// `pathRegex`) exactly as the rules write it. A call to one without
+    /// `Prefer: respond-async` gets a 400 problem telling the caller to resend with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = vec!["/repos/{owner}/{repo}/issues"])]
+    pub required: Vec<Located<String>>,
 }
 
 impl Default for AsyncSettings {
@@ -190,6 +196,7 @@ impl Default for AsyncSettings {
         Self {
             location: ResultLocation::default(),
             retention: default_retention(),
+            required: Vec::new(),
         }
     }
 }

@@ -88,6 +88,9 @@ pub fn parse_spec(path: &Path, src: &str) -> Result<LoadedSpec, Diagnostics> {
     if let Some(rules) = &spec.rules {
         errors.extend(validate::rules(path, rules));
     }
+    if let Some(rules) = &rules {
+        errors.extend(validate::async_required(path, &spec, rules));
+    }
     match rules {
         Some(rules) if errors.is_empty() => Ok(LoadedSpec {
             path: path.to_path_buf(),

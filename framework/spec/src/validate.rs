@@ -83,6 +83,51 @@ pub fn connector(file: &Path, spec: &ConnectorSpec) -> Vec<Diagnostic> {
     out
 }
 
+/// Checks `async.required`: each entry names an endpoint of `rules` (by its `pathTemplate` or
+/// `pathRegex` as written), and async processing is enabled.
+pub fn async_required(file: &Path, spec: &ConnectorSpec, rules: &Rules) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let names: Vec<String> = rules
+        .endpoints
+        .iter()
+        .filter_map(|e| {
+            e.path_template
+                .as_ref()
+                .map(|t| t.value.clone())
+                .or_else(|| e.path_regex.as_ref().map(|r| r.as_str().to_owned()))
+        })
+        .collect();
+    for entry in &spec.async_settings.required {
+        if !spec.enable_async_processing {
+            out.push(Diagnostic::new(
+                file,
+                Some(entry.pos()),
+                ErrorCode::InvalidValue,
+                "`async.required` lists endpoints that answer only asynchronously, but \
+                 `enable_async_processing` is not true; set it, or remove the list"
+                    .to_owned(),
+            ));
+            break;
+        }
+        if !names.contains(&entry.value) {
+            let hint = did_you_mean(&entry.value, names.iter().map(String::as_str))
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            out.push(Diagnostic::new(
+                file,
+                Some(entry.pos()),
+                ErrorCode::InvalidValue,
+                format!(
+                    "`async.required` names `{}`, which is no endpoint's pathTemplate or \
+                     pathRegex in the rules{hint}; write one exactly as the rules do",
+                    entry.value
+                ),
+            ));
+        }
+    }
+    out
+}
+
 fn host_problem(host: &str) -> Option<&'static str> {
     if host.is_empty() {
         return Some("it is empty; write the upstream host, such as api.github.com");

@@ -60,7 +60,9 @@ pub fn interruption(job: &Job) -> Interruption {
          request if repeating it is safe",
         job.request.method
     );
-    Interruption::Fail(Problem::new(ProblemType::Internal, detail).at(job.request.path.clone()))
+    Interruption::Fail(
+        Problem::new(ProblemType::JobInterrupted, detail).at(job.request.path.clone()),
+    )
 }
 
 impl JobStore {

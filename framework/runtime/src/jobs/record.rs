@@ -133,6 +133,13 @@ pub struct JobRequest {
     /// Whether the method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS): an interrupted job is
     /// re-run only if it is.
     pub idempotent: bool,
+    /// The request headers the rules forward upstream, as `[name, value]` pairs, so that any
+    /// replica can run the job. Not shown to callers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<[String; 2]>,
+    /// The request body, base64 (standard alphabet), if there is one. Not shown to callers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 impl JobRequest {
@@ -154,6 +161,8 @@ impl JobRequest {
             query,
             endpoint,
             idempotent,
+            headers: Vec::new(),
+            body: None,
         }
     }
 }

@@ -218,6 +218,7 @@ pub async fn proxy(spec: &str, env: &[(&str, &str)]) -> Proxy {
     vars.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let config = sluice::config::ServeConfig::resolve(
         sluice::Connector::spec(&connector),
+        sluice::Routing::rules(&connector),
         &vars,
         Default::default(),
     )
@@ -225,11 +226,13 @@ pub async fn proxy(spec: &str, env: &[(&str, &str)]) -> Proxy {
     let proxy = sluice::app::build_proxy(connector, sluice::NoHooks, &config)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    let proxy = Arc::new(proxy);
+    proxy.start_background();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
     let task = tokio::spawn(sluice::server::serve(
-        Arc::new(proxy),
+        proxy,
         listener,
         async move {
             let _ = rx.await;
@@ -285,5 +288,40 @@ pub async fn get(url: &str, key: Option<&str>) -> Answer {
         status,
         headers,
         body,
+    }
+}
+
+/// Sends `method url` with `headers`, and the bearer API `key` when given.
+pub async fn send(method: &str, url: &str, key: Option<&str>, headers: &[(&str, &str)]) -> Answer {
+    let client: Client<HttpConnector, Full<Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
+    let mut request = Request::builder().method(method).uri(url);
+    if let Some(key) = key {
+        request = request.header("authorization", format!("Bearer {key}"));
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = client
+        .request(request.body(Full::new(Bytes::new())).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+impl Answer {
+    /// The value of header `name`, or "" when absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 }

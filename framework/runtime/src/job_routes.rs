@@ -1,0 +1,710 @@
+//! The HTTP side of asynchronous request-reply: accepting a request as a job (`202 Accepted`),
+//! the status monitor `GET /_sluice/jobs/{id}` (200 while running, `303 See Other` to the result
+//! when done, the problem when failed), the result `GET /_sluice/jobs/{id}/result`, cancellation
+//! `DELETE /_sluice/jobs/{id}`, the caller's list `GET /_sluice/jobs`, and the `echo` location
+//! mode (a repeat of the original request is answered from the stored result).
+//!
+//! Every job route authenticates the caller and shows only its own jobs: another caller's job
+//! is a 404, the same as one that never existed. Polling is rate-limited per caller.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use futures::{StreamExt as _, TryStreamExt as _};
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt as _, StreamBody};
+use object_store::{ObjectStoreExt as _, PutPayload};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use sluice_spec::connector::ResultLocation;
+
+use crate::auth::Caller;
+use crate::connector::{Connector, Hooks};
+use crate::jobs::{Callback, Created, Job, JobId, JobRequest, JobStatus, NewJob};
+use crate::prefer::AsyncPreference;
+use crate::problem::{CONTENT_TYPE as PROBLEM_JSON, Problem, ProblemType};
+use crate::proxy::{Admitted, Body, Proxy, full_body, problem_response};
+use crate::worker::{Jobs, Start, location_key, read_object};
+
+/// The header carrying a caller's idempotency key.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// How long a caller is asked to wait between polls of a job that is not done.
+const POLL_AFTER_SECONDS: u64 = 1;
+/// Most jobs on one page of `GET /_sluice/jobs`.
+const MAX_PAGE: usize = 500;
+
+/// The caller's `Idempotency-Key`, if it sent a usable one.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_matches('"'))
+        .filter(|v| !v.is_empty() && v.len() <= 255)
+        .ok_or_else(|| {
+            Problem::new(
+                ProblemType::BadAsyncRequest,
+                "the `Idempotency-Key` header must be 1 to 255 visible ASCII characters",
+            )
+        })?;
+    Ok(Some(text.to_owned()))
+}
+
+impl<C: Connector, H: Hooks> Proxy<C, H> {
+    /// Accepts an admitted request as a job: `202 Accepted` with the job, or the answer itself
+    /// when `wait=N` was asked for and the job ended in time.
+    pub(crate) async fn accept(
+        self: &Arc<Self>,
+        admitted: Admitted,
+        preference: AsyncPreference,
+        idempotency_key: Option<String>,
+        request_id: &str,
+    ) -> Result<Response<Body>, Problem> {
+        let jobs = self.jobs_or_internal()?;
+        if admitted.body.len() > jobs.config.max_job_body {
+            return Err(Problem::new(
+                ProblemType::PayloadTooLarge,
+                format!(
+                    "an asynchronous request's body is kept with its job and may be at most {} \
+                     bytes (SLUICE_JOB_MAX_BODY_BYTES); this one has {}",
+                    jobs.config.max_job_body,
+                    admitted.body.len()
+                ),
+            ));
+        }
+        let callback = match &preference.callback {
+            Some(requested) => {
+                let url = jobs.callbacks.check_url(&requested.url)?;
+                Some(Callback {
+                    url: url.to_string(),
+                    mode: requested.mode,
+                    attempts: Vec::new(),
+                })
+            }
+            None => None,
+        };
+        let Some(slot) = jobs.queue_slot() else {
+            let mut response = problem_response(
+                Problem::new(
+                    ProblemType::QueueFull,
+                    format!(
+                        "this replica already holds {} jobs; retry later",
+                        jobs.config.queue_capacity
+                    ),
+                ),
+                request_id,
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return Ok(response);
+        };
+        let mut request = JobRequest::new(
+            admitted.method.as_str(),
+            admitted.path.clone(),
+            admitted.query.clone(),
+            admitted.endpoint,
+        );
+        request.headers = admitted
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                Some([name.as_str().to_owned(), value.to_str().ok()?.to_owned()])
+            })
+            .collect();
+        if !admitted.body.is_empty() {
+            request.body = Some(base64::engine::general_purpose::STANDARD.encode(&admitted.body));
+        }
+        let new = NewJob {
+            caller: admitted.caller.id.clone(),
+            request,
+            callback,
+        };
+        let (job, fresh) = match &idempotency_key {
+            Some(key) => match jobs
+                .store
+                .create_idempotent(new, key)
+                .await
+                .map_err(store_problem)?
+            {
+                Created::New(job) => (job, true),
+                Created::Existing(job) => (job, false),
+            },
+            None => (jobs.store.create(new).await.map_err(store_problem)?, true),
+        };
+        if !fresh {
+            // A repeat of an earlier request: the job it created, which runs (or ran) already.
+            return Ok(self.accepted(&job, &admitted, false));
+        }
+        if jobs.config.location == ResultLocation::Echo {
+            let key = echo_key(
+                jobs,
+                &admitted.caller,
+                &admitted.method,
+                &admitted.path,
+                admitted.query.as_deref(),
+            );
+            if let Err(e) = jobs
+                .results
+                .store
+                .put(&key, PutPayload::from(job.id.to_string().into_bytes()))
+                .await
+            {
+                tracing::warn!(job = %job.id, error = %e, "cannot index a job for echo");
+            }
+        }
+        let wait = preference
+            .wait
+            .map(|seconds| Duration::from_secs(seconds).min(self.total_timeout));
+        let (done, answer) = match wait {
+            Some(_) => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                (Some(tx), Some(rx))
+            }
+            None => (None, None),
+        };
+        self.spawn_job(Start::Fresh(job.id.clone()), slot, done);
+        if let (Some(wait), Some(answer)) = (wait, answer)
+            && let Ok(Ok(finished)) = tokio::time::timeout(wait, answer).await
+        {
+            let response = match finished {
+                Ok(answer) => {
+                    let mut response = Response::new(full_body(Bytes::from(answer.body.clone())));
+                    *response.status_mut() = answer.status;
+                    *response.headers_mut() = answer.headers.clone();
+                    response
+                }
+                Err(problem) => problem_response(problem, request_id),
+            };
+            return Ok(response);
+        }
+        Ok(self.accepted(&job, &admitted, true))
+    }
+
+    /// The `202 Accepted` answer for `job`.
+    fn accepted(&self, job: &Job, admitted: &Admitted, fresh: bool) -> Response<Body> {
+        let location = match self.jobs.as_ref().map(|j| j.config.location) {
+            Some(ResultLocation::Echo) => {
+                self.absolute(&original_url(&admitted.path, admitted.query.as_deref()))
+            }
+            _ => self.absolute(&format!("/_sluice/jobs/{}", job.id)),
+        };
+        let mut response = self.json(StatusCode::ACCEPTED, &self.job_view(job));
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&location) {
+            headers.insert(header::LOCATION, value);
+        }
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(POLL_AFTER_SECONDS));
+        headers.insert(
+            "preference-applied",
+            HeaderValue::from_static("respond-async"),
+        );
+        if !fresh {
+            headers.insert("sluice-idempotent-replay", HeaderValue::from_static("true"));
+        }
+        response
+    }
+
+    /// In `echo` mode, a request without `Prefer` that repeats an earlier async one of the same
+    /// caller is answered from that job: its stored result once succeeded, `202` while it runs,
+    /// its problem if it failed. `None` when there is no such job (the request goes upstream).
+    pub(crate) async fn echo_answer(
+        &self,
+        admitted: &Admitted,
+        request_id: &str,
+    ) -> Result<Option<Response<Body>>, Problem> {
+        let jobs = self.jobs_or_internal()?;
+        let key = echo_key(
+            jobs,
+            &admitted.caller,
+            &admitted.method,
+            &admitted.path,
+            admitted.query.as_deref(),
+        );
+        let Some(id) = read_object(&jobs.results, &key).await.map_err(|e| {
+            Problem::new(
+                ProblemType::Internal,
+                format!("cannot read the echo index: {e}"),
+            )
+        })?
+        else {
+            return Ok(None);
+        };
+        let Ok(id) = JobId::parse(&String::from_utf8_lossy(&id)) else {
+            return Ok(None);
+        };
+        let Some(job) = jobs
+            .store
+            .get_for(&admitted.caller.id, &id)
+            .await
+            .map_err(store_problem)?
+        else {
+            return Ok(None);
+        };
+        match job.status {
+            JobStatus::Queued | JobStatus::Running => {
+                Ok(Some(self.accepted(&job, admitted, false)))
+            }
+            JobStatus::Succeeded => self.result_response(&job, request_id).await.map(Some),
+            JobStatus::Failed => Ok(Some(self.failed_response(&job, request_id))),
+            JobStatus::Canceled => Ok(None),
+        }
+    }
+
+    /// Answers `/_sluice/jobs…`.
+    pub(crate) async fn job_route<B>(
+        self: &Arc<Self>,
+        route: &str,
+        request: Request<B>,
+        request_id: &str,
+    ) -> Response<Body> {
+        let path = request.uri().path().to_owned();
+        match self.job_route_inner(route, &request, request_id).await {
+            Ok(response) => response,
+            Err(problem) => {
+                let retry = problem.status == 429;
+                let mut response = problem_response(problem.at(path), request_id);
+                if retry {
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(POLL_AFTER_SECONDS));
+                }
+                response
+            }
+        }
+    }
+
+    async fn job_route_inner<B>(
+        self: &Arc<Self>,
+        route: &str,
+        request: &Request<B>,
+        request_id: &str,
+    ) -> Result<Response<Body>, Problem> {
+        let Some(jobs) = &self.jobs else {
+            return Err(Problem::new(
+                ProblemType::JobNotFound,
+                "asynchronous processing is not enabled on this proxy, so it has no jobs",
+            ));
+        };
+        let authorization = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let caller = self.auth_check(authorization)?;
+        if jobs.polls.check_key(&caller.id).is_err() {
+            return Err(Problem::new(
+                ProblemType::TooManyRequests,
+                format!(
+                    "this caller polls more than {} times a second; wait for the Retry-After",
+                    jobs.config.poll_rate
+                ),
+            ));
+        }
+        let method = request.method();
+        let parts: Vec<&str> = route.trim_end_matches('/').split('/').collect();
+        match (method, parts.as_slice()) {
+            (&Method::GET | &Method::HEAD, ["jobs"]) => {
+                self.list(jobs, &caller, request.uri().query()).await
+            }
+            (&Method::GET | &Method::HEAD, ["jobs", id]) => {
+                let job = self.caller_job(jobs, &caller, id).await?;
+                Ok(self.status_response(&job, request_id).await)
+            }
+            (&Method::DELETE, ["jobs", id]) => {
+                let id = parse_id(id)?;
+                let job = jobs
+                    .store
+                    .cancel(&caller.id, &id)
+                    .await
+                    .map_err(store_problem)?
+                    .ok_or_else(|| not_found(&id))?;
+                jobs.stop_local(&id);
+                Ok(self.json(StatusCode::OK, &self.job_view(&job)))
+            }
+            (&Method::GET | &Method::HEAD, ["jobs", id, "result"]) => {
+                let job = self.caller_job(jobs, &caller, id).await?;
+                match job.status {
+                    JobStatus::Succeeded => self.result_response(&job, request_id).await,
+                    JobStatus::Failed => Ok(self.failed_response(&job, request_id)),
+                    status => Err(Problem::new(
+                        ProblemType::JobNotFound,
+                        format!(
+                            "job {} is {status} and has no result; poll /_sluice/jobs/{} until it succeeds",
+                            job.id, job.id
+                        ),
+                    )),
+                }
+            }
+            (_, ["jobs"] | ["jobs", _] | ["jobs", _, "result"]) => Err(Problem::new(
+                ProblemType::MethodNotAllowed,
+                "job routes answer GET (status, result, list) and DELETE (cancel)",
+            )
+            .with_status(405)),
+            _ => Err(Problem::new(
+                ProblemType::JobNotFound,
+                "job routes are /_sluice/jobs, /_sluice/jobs/{id} and /_sluice/jobs/{id}/result",
+            )),
+        }
+    }
+
+    async fn caller_job(&self, jobs: &Jobs, caller: &Caller, id: &str) -> Result<Job, Problem> {
+        let id = parse_id(id)?;
+        jobs.store
+            .get_for(&caller.id, &id)
+            .await
+            .map_err(store_problem)?
+            .ok_or_else(|| not_found(&id))
+    }
+
+    /// The status monitor's answer for `job`.
+    async fn status_response(&self, job: &Job, request_id: &str) -> Response<Body> {
+        match job.status {
+            JobStatus::Queued | JobStatus::Running => {
+                let mut response = self.json(StatusCode::OK, &self.job_view(job));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(POLL_AFTER_SECONDS));
+                response
+            }
+            JobStatus::Succeeded => {
+                let location = match self.result_url(job).await {
+                    Ok(url) => url,
+                    Err(problem) => return problem_response(problem, request_id),
+                };
+                let mut response = self.json(StatusCode::SEE_OTHER, &self.job_view(job));
+                if let Ok(value) = HeaderValue::from_str(&location) {
+                    response.headers_mut().insert(header::LOCATION, value);
+                }
+                response
+            }
+            JobStatus::Failed => self.failed_response(job, request_id),
+            JobStatus::Canceled => self.json(StatusCode::OK, &self.job_view(job)),
+        }
+    }
+
+    /// A failed job's problem, with the job as the extension member `job`.
+    fn failed_response(&self, job: &Job, request_id: &str) -> Response<Body> {
+        let mut problem = job.error.clone().unwrap_or_else(|| json!({}));
+        if let Some(map) = problem.as_object_mut() {
+            map.entry("request_id").or_insert_with(|| request_id.into());
+            map.insert("job".into(), self.job_view(job));
+        }
+        let status = problem
+            .get("status")
+            .and_then(Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .unwrap_or(StatusCode::BAD_GATEWAY);
+        let mut response =
+            Response::new(full_body(serde_json::to_vec(&problem).unwrap_or_default()));
+        *response.status_mut() = status;
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response
+    }
+
+    /// Where a succeeded job's result is fetched, by the location mode.
+    async fn result_url(&self, job: &Job) -> Result<String, Problem> {
+        let jobs = self.jobs_or_internal()?;
+        match jobs.config.location {
+            ResultLocation::Proxy => Ok(self.absolute(&format!("/_sluice/jobs/{}/result", job.id))),
+            ResultLocation::Echo => Ok(self.absolute(&original_url(
+                &job.request.path,
+                job.request.query.as_deref(),
+            ))),
+            ResultLocation::Presigned => {
+                let result = job.result.as_ref().ok_or_else(|| not_found(&job.id))?;
+                let key = location_key(&jobs.results, &result.location);
+                let left = result
+                    .expires_at
+                    .duration_since(jobs.store.now())
+                    .try_into()
+                    .unwrap_or(Duration::ZERO)
+                    .clamp(Duration::from_secs(1), Duration::from_secs(3600));
+                presign(&jobs.results, &key, left)
+                    .await
+                    .map(|url| url.to_string())
+                    .map_err(|e| Problem::new(ProblemType::Internal, e.to_string()))
+            }
+        }
+    }
+
+    /// A succeeded job's stored result, streamed from the bucket.
+    async fn result_response(
+        &self,
+        job: &Job,
+        request_id: &str,
+    ) -> Result<Response<Body>, Problem> {
+        let jobs = self.jobs_or_internal()?;
+        let Some(result) = &job.result else {
+            return Err(not_found(&job.id));
+        };
+        if result.expires_at <= jobs.store.now() {
+            return Err(not_found(&job.id));
+        }
+        let key = location_key(&jobs.results, &result.location);
+        let got = match jobs.results.store.get(&key).await {
+            Ok(got) => got,
+            Err(object_store::Error::NotFound { .. }) => return Err(not_found(&job.id)),
+            Err(e) => {
+                return Err(Problem::new(
+                    ProblemType::Internal,
+                    format!("the result of job {} could not be read: {e}", job.id),
+                ));
+            }
+        };
+        let stream = got
+            .into_stream()
+            .map_ok(hyper::body::Frame::data)
+            .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>);
+        let mut response = Response::new(StreamBody::new(stream.boxed()).boxed_unsync());
+        *response.status_mut() =
+            StatusCode::from_u16(result.upstream_status).unwrap_or(StatusCode::OK);
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&result.content_type) {
+            headers.insert(header::CONTENT_TYPE, value);
+        }
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(result.size));
+        let expires = result
+            .expires_at
+            .strftime("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        if let Ok(value) = HeaderValue::from_str(&expires) {
+            headers.insert(header::EXPIRES, value);
+        }
+        if let Ok(value) = HeaderValue::from_str(job.id.as_str()) {
+            headers.insert("sluice-job", value);
+        }
+        let _ = request_id;
+        Ok(response)
+    }
+
+    /// `GET /_sluice/jobs?page_size=N&page_token=T`.
+    async fn list(
+        &self,
+        jobs: &Jobs,
+        caller: &Caller,
+        query: Option<&str>,
+    ) -> Result<Response<Body>, Problem> {
+        let mut page_size = 50;
+        let mut page_token = None;
+        for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            match name.as_ref() {
+                "page_size" => {
+                    page_size = value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=MAX_PAGE).contains(n))
+                        .ok_or_else(|| {
+                            Problem::new(
+                                ProblemType::InvalidParameter,
+                                format!(
+                                    "page_size={value}: expected a number from 1 to {MAX_PAGE}"
+                                ),
+                            )
+                            .with_status(400)
+                        })?;
+                }
+                "page_token" => page_token = Some(value.into_owned()),
+                other => {
+                    return Err(Problem::new(
+                        ProblemType::InvalidParameter,
+                        format!("`{other}` is not a parameter of the job list; use page_size and page_token"),
+                    )
+                    .with_status(400));
+                }
+            }
+        }
+        let page = jobs
+            .store
+            .list(&caller.id, page_size, page_token.as_deref())
+            .await
+            .map_err(|e| match e {
+                crate::jobs::JobError::InvalidPageToken(_) => {
+                    Problem::new(ProblemType::InvalidParameter, e.to_string()).with_status(400)
+                }
+                e => store_problem(e),
+            })?;
+        let body = json!({
+            "jobs": page.jobs.iter().map(|job| self.job_view(job)).collect::<Vec<_>>(),
+            "next_page_token": page.next_page_token,
+        });
+        let mut response = self.json(StatusCode::OK, &body);
+        if let Some(token) = &page.next_page_token {
+            let next = self.absolute(&format!(
+                "/_sluice/jobs?page_size={page_size}&page_token={token}"
+            ));
+            if let Ok(value) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")) {
+                response.headers_mut().insert(header::LINK, value);
+            }
+        }
+        Ok(response)
+    }
+
+    /// What a caller sees of a job: the record without the caller's identity, the lease owner
+    /// or the stored request headers and body; the result's `location` is the URL to fetch it.
+    pub(crate) fn job_view(&self, job: &Job) -> Value {
+        let result = job.result.as_ref().map(|r| {
+            let location = match self.jobs.as_ref().map(|j| j.config.location) {
+                Some(ResultLocation::Echo) => self.absolute(&original_url(
+                    &job.request.path,
+                    job.request.query.as_deref(),
+                )),
+                // Presigned URLs are minted per status request; the monitor redirects to one.
+                Some(ResultLocation::Presigned) => {
+                    self.absolute(&format!("/_sluice/jobs/{}", job.id))
+                }
+                _ => self.absolute(&format!("/_sluice/jobs/{}/result", job.id)),
+            };
+            json!({
+                "location": location,
+                "size": r.size,
+                "content_type": r.content_type,
+                "upstream_status": r.upstream_status,
+                "expires_at": r.expires_at.to_string(),
+            })
+        });
+        json!({
+            "id": job.id,
+            "status": job.status,
+            "created_at": job.created_at.to_string(),
+            "updated_at": job.updated_at.to_string(),
+            "request": {
+                "method": job.request.method,
+                "path": job.request.path,
+                "query": job.request.query,
+            },
+            "progress": job.progress,
+            "result": result,
+            "error": job.error,
+            "callback": job.callback,
+            "idempotency_key": job.idempotency_key,
+        })
+    }
+
+    /// `path` made absolute with the configured public base URL, if any.
+    fn absolute(&self, path: &str) -> String {
+        match self
+            .jobs
+            .as_ref()
+            .and_then(|j| j.config.public_base_url.as_deref())
+        {
+            Some(base) => format!("{base}{path}"),
+            None => path.to_owned(),
+        }
+    }
+
+    fn json(&self, status: StatusCode, value: &Value) -> Response<Body> {
+        let mut response = Response::new(full_body(serde_json::to_vec(value).unwrap_or_default()));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+
+    fn jobs_or_internal(&self) -> Result<&Arc<Jobs>, Problem> {
+        self.jobs.as_ref().ok_or_else(|| {
+            Problem::new(
+                ProblemType::Internal,
+                "asynchronous processing is not enabled",
+            )
+        })
+    }
+}
+
+/// Deletes echo index entries older than the retention.
+pub(crate) async fn sweep_echo_index(jobs: &Jobs) -> Result<usize, object_store::Error> {
+    let prefix = jobs.results.key(&["echo"]);
+    let cutoff = jobs.store.now().checked_sub(
+        jiff::SignedDuration::try_from(jobs.config.retention).unwrap_or(jiff::SignedDuration::MAX),
+    );
+    let Ok(cutoff) = cutoff else { return Ok(0) };
+    let old: Vec<_> = jobs
+        .results
+        .store
+        .list(Some(&prefix))
+        .try_filter(|meta| {
+            let modified = jiff::Timestamp::from_millisecond(meta.last_modified.timestamp_millis());
+            std::future::ready(modified.is_ok_and(|m| m < cutoff))
+        })
+        .map_ok(|meta| meta.location)
+        .try_collect()
+        .await?;
+    let count = old.len();
+    for key in old {
+        match jobs.results.store.delete(&key).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(count)
+}
+
+/// `echo/{sha256(caller, method, path, query)}`: which job answers a repeat of a request.
+fn echo_key(
+    jobs: &Jobs,
+    caller: &Caller,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+) -> object_store::path::Path {
+    let mut hasher = Sha256::new();
+    for part in [
+        caller.id.as_str(),
+        method.as_str(),
+        path,
+        query.unwrap_or_default(),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update(b"\n");
+    }
+    jobs.results.key(&["echo", &hex::encode(hasher.finalize())])
+}
+
+fn original_url(path: &str, query: Option<&str>) -> String {
+    match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    }
+}
+
+fn parse_id(text: &str) -> Result<JobId, Problem> {
+    JobId::parse(text).map_err(|e| {
+        Problem::new(
+            ProblemType::JobNotFound,
+            format!("there is no job `{text}`: {e}"),
+        )
+    })
+}
+
+fn not_found(id: &JobId) -> Problem {
+    Problem::new(
+        ProblemType::JobNotFound,
+        format!(
+            "there is no job {id} for this caller (never created, another caller's, or past its retention)"
+        ),
+    )
+}
+
+fn store_problem(e: crate::jobs::JobError) -> Problem {
+    tracing::warn!(error = %e, "job store failed");
+    Problem::new(ProblemType::Internal, format!("the job store failed: {e}")).with_status(503)
+}
+
+/// A presigned GET URL of `key`.
+async fn presign(
+    bucket: &crate::stores::Bucket,
+    key: &object_store::path::Path,
+    expires_in: Duration,
+) -> Result<url::Url, String> {
+    let _ = (key, expires_in);
+    Err(format!("{} cannot sign URLs", bucket.url))
+}

@@ -1,0 +1,530 @@
+//! Running asynchronous jobs on this replica: the bounded queue, the worker pool, the lease a
+//! running job holds (renewed while it runs, and watched for cancellation by any replica),
+//! writing results, the periodic recovery scan that takes over jobs of replicas that died, and
+//! the retention sweep. Job state itself lives only in the [`JobStore`]; this module keeps
+//! nothing about a job that another replica would need.
+//!
+//! A job's life here: [`Proxy::spawn_job`] takes a queue slot (the caller got 503 if there was
+//! none) and waits for a worker slot; the worker claims the job (a conditional write, so of
+//! several replicas exactly one runs it), runs the request through the same pipeline as a sync
+//! request (upstream call, sanitizing, side outputs), stores the result, finishes the job, then
+//! hands it to the callback sender.
+
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use futures::TryStreamExt as _;
+use governor::{DefaultKeyedRateLimiter, Quota};
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::{HeaderMap, Method};
+use object_store::{ObjectStoreExt as _, PutPayload};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::Caller;
+use crate::callback::Callbacks;
+use crate::config::{AsyncConfig, ConfigProblem};
+use crate::connector::{CallerResponse, Connector, Hooks};
+use crate::jobs::{
+    CallbackMode, Claim, Job, JobError, JobId, JobResult, JobSettings, JobStatus, JobStore,
+    Outcome, Recovery, result_key,
+};
+use crate::problem::{Problem, ProblemType};
+use crate::proxy::Proxy;
+use crate::stores::Bucket;
+
+/// How a finished job answered, for a caller still waiting on it (`Prefer: wait=N`).
+pub(crate) type Finished = Result<Arc<CallerResponse>, Problem>;
+
+/// This replica's asynchronous processing: settings, the store, and the local queue.
+pub struct Jobs {
+    /// The job records.
+    pub(crate) store: JobStore,
+    /// Where results are written (the same bucket as the records, under `results/`).
+    pub(crate) results: Bucket,
+    /// The settings.
+    pub(crate) config: AsyncConfig,
+    /// Slots for jobs accepted here and not yet finished.
+    queue: Arc<Semaphore>,
+    /// Slots for jobs running here.
+    workers: Arc<Semaphore>,
+    /// Jobs running here, to stop them when a caller cancels through this replica.
+    running: Mutex<HashMap<JobId, CancellationToken>>,
+    /// Jobs queued here, which the recovery scan leaves alone.
+    queued: Mutex<HashSet<JobId>>,
+    /// Callback delivery.
+    pub(crate) callbacks: Callbacks,
+    /// Per-caller limit on status, result and list requests.
+    pub(crate) polls: DefaultKeyedRateLimiter<String>,
+}
+
+impl Jobs {
+    /// Opens the job store and results bucket named by `config`.
+    pub fn open(config: AsyncConfig) -> Result<Self, ConfigProblem> {
+        let bucket = Bucket::open(&config.destination)?;
+        let settings = JobSettings {
+            lease: config.lease,
+            ..JobSettings::default()
+        };
+        let store = JobStore::new(bucket.clone(), replica_id(), settings);
+        let per_second = NonZeroU32::new(config.poll_rate).unwrap_or(NonZeroU32::MIN);
+        let burst = per_second.saturating_mul(NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN));
+        let polls = governor::RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst));
+        Ok(Self {
+            store,
+            results: bucket,
+            queue: Arc::new(Semaphore::new(config.queue_capacity)),
+            workers: Arc::new(Semaphore::new(config.workers)),
+            running: Mutex::new(HashMap::new()),
+            queued: Mutex::new(HashSet::new()),
+            callbacks: Callbacks::new(config.callbacks.clone()),
+            polls,
+            config,
+        })
+    }
+
+    /// A queue slot, if the queue has room.
+    pub(crate) fn queue_slot(&self) -> Option<OwnedSemaphorePermit> {
+        self.queue.clone().try_acquire_owned().ok()
+    }
+
+    /// Stops job `id` if it runs on this replica (a cancel through another replica reaches it
+    /// through the store within a poll interval).
+    pub(crate) fn stop_local(&self, id: &JobId) {
+        if let Some(token) = lock(&self.running).get(id) {
+            token.cancel();
+        }
+    }
+
+    /// The replica id written into leases.
+    pub fn replica(&self) -> &str {
+        self.store.replica()
+    }
+}
+
+/// How a queued job starts.
+pub(crate) enum Start {
+    /// Accepted here: claim it.
+    Fresh(JobId),
+    /// Found by the recovery scan: recover it (re-run or fail as interrupted).
+    Recover(JobId),
+}
+
+impl<C: Connector, H: Hooks> Proxy<C, H> {
+    /// Queues a job on this replica, holding `slot` until it ends; `done` hears how it ended.
+    pub(crate) fn spawn_job(
+        self: &Arc<Self>,
+        start: Start,
+        slot: OwnedSemaphorePermit,
+        done: Option<oneshot::Sender<Finished>>,
+    ) {
+        let proxy = self.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            proxy.run_job(start, done).await;
+        });
+    }
+
+    async fn run_job(self: Arc<Self>, start: Start, done: Option<oneshot::Sender<Finished>>) {
+        let Some(jobs) = self.jobs.clone() else {
+            return;
+        };
+        let queued_id = match &start {
+            Start::Fresh(id) | Start::Recover(id) => id.clone(),
+        };
+        lock(&jobs.queued).insert(queued_id.clone());
+        let worker = jobs.workers.clone().acquire_owned().await;
+        lock(&jobs.queued).remove(&queued_id);
+        let Ok(_worker) = worker else { return };
+        let job = match start {
+            Start::Fresh(id) => match jobs.store.claim(&id).await {
+                Ok(Claim::Owned(job)) => job,
+                Ok(Claim::Held { owner, .. }) => {
+                    tracing::debug!(job = %id, owner, "job already taken by another worker");
+                    return;
+                }
+                Ok(Claim::Ended(_)) => return,
+                Err(e) => {
+                    tracing::warn!(job = %id, error = %e, "cannot claim a job");
+                    return;
+                }
+            },
+            Start::Recover(id) => match jobs.store.recover(&id).await {
+                Ok(Recovery::Claimed(job)) => {
+                    tracing::info!(job = %id, "re-running a job whose replica stopped");
+                    job
+                }
+                Ok(Recovery::Failed(job)) => {
+                    tracing::info!(job = %id, "failed a job whose replica stopped mid-request");
+                    self.after_end(&jobs, job, None).await;
+                    return;
+                }
+                Ok(Recovery::Skipped(_)) => return,
+                Err(e) => {
+                    tracing::warn!(job = %id, error = %e, "cannot recover a job");
+                    return;
+                }
+            },
+        };
+        let token = CancellationToken::new();
+        lock(&jobs.running).insert(job.id.clone(), token.clone());
+        let keeper = tokio::spawn(keep_lease(jobs.clone(), job.id.clone(), token.clone()));
+        let request_id = job.id.to_string();
+        let answer = tokio::select! {
+            biased;
+            () = token.cancelled() => None,
+            answer = tokio::time::timeout(self.total_timeout, self.run_request(&job, &request_id)) => {
+                Some(answer.unwrap_or_else(|_| Err(Problem::new(
+                    ProblemType::Timeout,
+                    format!("the job took longer than the proxy's limit of {:?}", self.total_timeout),
+                ))))
+            }
+        };
+        keeper.abort();
+        lock(&jobs.running).remove(&job.id);
+        let Some(answer) = answer else {
+            tracing::info!(job = %job.id, "job stopped: canceled, or taken over by another replica");
+            return;
+        };
+        let answer = answer.map(Arc::new);
+        let ended = self.record_outcome(&jobs, &job, &answer).await;
+        let body = answer.as_ref().ok().map(|r| Bytes::from(r.body.clone()));
+        if let Some(done) = done {
+            let _ = done.send(answer);
+        }
+        if let Some(job) = ended {
+            self.after_end(&jobs, job, body).await;
+        }
+    }
+
+    /// Runs a job's request: admitted again from its record (so any replica can run it), then
+    /// the same phases as a sync request.
+    async fn run_request(&self, job: &Job, request_id: &str) -> Result<CallerResponse, Problem> {
+        let method = Method::from_bytes(job.request.method.as_bytes()).map_err(|_| {
+            Problem::new(
+                ProblemType::Internal,
+                format!("the job's method `{}` is not valid", job.request.method),
+            )
+        })?;
+        let mut headers = HeaderMap::new();
+        for [name, value] in &job.request.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.append(name, value);
+            }
+        }
+        let caller = Caller {
+            id: job.caller.clone(),
+        };
+        let mut label = String::new();
+        let mut admitted = self.allow(
+            caller,
+            method,
+            &job.request.path,
+            job.request.query.as_deref(),
+            &headers,
+            &mut label,
+        )?;
+        if let Some(body) = &job.request.body {
+            admitted.body = base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .map(Bytes::from)
+                .map_err(|e| {
+                    Problem::new(
+                        ProblemType::Internal,
+                        format!("the job's stored request body does not decode: {e}"),
+                    )
+                })?;
+        }
+        self.execute(&admitted, request_id).await
+    }
+
+    /// Stores the result and ends the job; the job as ended, or `None` if it ended otherwise
+    /// meanwhile (canceled) or the store failed.
+    async fn record_outcome(&self, jobs: &Jobs, job: &Job, answer: &Finished) -> Option<Job> {
+        let outcome = match answer {
+            Ok(response) if response.status.is_success() => {
+                match store_result(jobs, &job.id, response).await {
+                    Ok(result) => Outcome::Succeeded(result),
+                    Err(problem) => Outcome::Failed(problem),
+                }
+            }
+            Ok(response) => Outcome::Failed(upstream_error(&job.request.path, response)),
+            Err(problem) => Outcome::Failed(problem.clone().at(job.request.path.clone())),
+        };
+        let stored = match &outcome {
+            Outcome::Succeeded(result) => Some(result.location.clone()),
+            Outcome::Failed(_) => None,
+        };
+        match jobs.store.finish(&job.id, outcome).await {
+            Ok(job) => {
+                tracing::info!(job = %job.id, status = %job.status, "job ended");
+                Some(job)
+            }
+            Err(e) => {
+                tracing::info!(job = %job.id, error = %e, "job result not recorded");
+                if let Some(location) = stored {
+                    let key = location_key(&jobs.results, &location);
+                    let _ = jobs.results.store.delete(&key).await;
+                }
+                None
+            }
+        }
+    }
+
+    /// After a job ended: its callback, if the caller asked for one.
+    async fn after_end(&self, jobs: &Arc<Jobs>, job: Job, body: Option<Bytes>) {
+        let Some(callback) = job.callback.clone() else {
+            return;
+        };
+        let (payload, content_type) = match (callback.mode, body) {
+            (CallbackMode::Response, Some(body)) if job.status == JobStatus::Succeeded => (
+                body,
+                job.result
+                    .as_ref()
+                    .map_or("application/json".to_owned(), |r| r.content_type.clone()),
+            ),
+            (CallbackMode::Response, _) if job.error.is_some() => (
+                Bytes::from(serde_json::to_vec(&job.error).unwrap_or_default()),
+                crate::problem::CONTENT_TYPE.to_owned(),
+            ),
+            _ => (
+                Bytes::from(serde_json::to_vec(&self.job_view(&job)).unwrap_or_default()),
+                "application/json".to_owned(),
+            ),
+        };
+        let Ok(url) = callback.url.parse::<http::Uri>() else {
+            return;
+        };
+        let jobs = jobs.clone();
+        let message_id = format!("msg_{}_{}", job.id, job.status);
+        tokio::spawn(async move {
+            let delivery = jobs
+                .callbacks
+                .deliver(
+                    &jobs.store,
+                    &job.id,
+                    &url,
+                    &message_id,
+                    payload,
+                    &content_type,
+                )
+                .await;
+            if let crate::callback::Delivery::Refused { reason } = &delivery {
+                tracing::warn!(job = %job.id, reason, "callback refused");
+            }
+        });
+    }
+
+    /// Starts the periodic recovery scan and retention sweep; they run until the runtime stops.
+    pub fn start_background(self: &Arc<Self>) {
+        let Some(jobs) = self.jobs.clone() else {
+            return;
+        };
+        let proxy = self.clone();
+        let lease = jobs.config.lease;
+        tokio::spawn(async move {
+            loop {
+                proxy.recovery_scan().await;
+                // Spread replicas' scans apart.
+                let jitter = lease.mul_f64(rand_fraction() * 0.2);
+                tokio::time::sleep(lease + jitter).await;
+            }
+        });
+        let sweeper = jobs.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(sweeper.config.sweep_interval).await;
+                match sweeper
+                    .store
+                    .sweep(sweeper.config.retention, &sweeper.results)
+                    .await
+                {
+                    Ok(report) => tracing::debug!(?report, "retention sweep"),
+                    Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
+                }
+                if let Err(e) = crate::job_routes::sweep_echo_index(&sweeper).await {
+                    tracing::warn!(error = %e, "echo index sweep failed");
+                }
+            }
+        });
+    }
+
+    /// Offers every job whose replica stopped (lease lapsed, or queued too long) to this
+    /// replica's workers, as far as the queue has room.
+    async fn recovery_scan(self: &Arc<Self>) {
+        let Some(jobs) = self.jobs.clone() else {
+            return;
+        };
+        let found = match jobs.store.recoverable().await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "recovery scan failed");
+                return;
+            }
+        };
+        for job in found {
+            let mine =
+                lock(&jobs.queued).contains(&job.id) || lock(&jobs.running).contains_key(&job.id);
+            if mine {
+                continue;
+            }
+            let Some(slot) = jobs.queue_slot() else {
+                break;
+            };
+            self.spawn_job(Start::Recover(job.id), slot, None);
+        }
+    }
+}
+
+/// Renews the lease of a running job, and stops it (through `token`) when it is canceled or
+/// another replica took it over. Polls the store more often than it renews, so a cancel through
+/// any replica stops the upstream call within a couple of seconds.
+async fn keep_lease(jobs: Arc<Jobs>, id: JobId, token: CancellationToken) {
+    let lease = jobs.config.lease;
+    let renew_every = lease / 3;
+    let poll = (lease / 6).clamp(Duration::from_millis(200), Duration::from_secs(2));
+    let mut renewed = Instant::now();
+    loop {
+        tokio::time::sleep(poll).await;
+        if renewed.elapsed() + poll >= renew_every {
+            match jobs.store.renew(&id).await {
+                Ok(_) => renewed = Instant::now(),
+                Err(
+                    JobError::Ended { .. } | JobError::NotOwner { .. } | JobError::NotFound { .. },
+                ) => {
+                    token.cancel();
+                    return;
+                }
+                Err(e) => tracing::warn!(job = %id, error = %e, "cannot renew a job's lease"),
+            }
+        } else {
+            match jobs.store.get(&id).await {
+                Ok(Some(job)) => {
+                    let owner = job.lease.as_ref().map(|l| l.owner.as_str());
+                    if job.status != JobStatus::Running || owner != Some(jobs.store.replica()) {
+                        token.cancel();
+                        return;
+                    }
+                }
+                Ok(None) => {
+                    token.cancel();
+                    return;
+                }
+                Err(e) => tracing::debug!(job = %id, error = %e, "cannot read a running job"),
+            }
+        }
+    }
+}
+
+/// Writes a succeeded job's sanitized body to the results bucket.
+async fn store_result(
+    jobs: &Jobs,
+    id: &JobId,
+    response: &CallerResponse,
+) -> Result<JobResult, Problem> {
+    let now = jobs.store.now();
+    let location = result_key(id, now);
+    let key = location_key(&jobs.results, &location);
+    jobs.results
+        .store
+        .put(&key, PutPayload::from(response.body.clone()))
+        .await
+        .map_err(|e| {
+            Problem::new(
+                ProblemType::Internal,
+                format!(
+                    "the result could not be written to {}: {e}",
+                    jobs.results.url
+                ),
+            )
+        })?;
+    let content_type = response
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_owned();
+    Ok(JobResult {
+        location,
+        size: response.body.len() as u64,
+        content_type,
+        upstream_status: response.status.as_u16(),
+        expires_at: now
+            .checked_add(
+                jiff::SignedDuration::try_from(jobs.config.retention)
+                    .unwrap_or(jiff::SignedDuration::MAX),
+            )
+            .unwrap_or(jiff::Timestamp::MAX),
+    })
+}
+
+/// The problem recorded for a job whose upstream answered with an error: its status and its
+/// sanitized body are kept as extension members, so nothing is lost.
+fn upstream_error(path: &str, response: &CallerResponse) -> Problem {
+    let body = serde_json::from_slice::<serde_json::Value>(&response.body).unwrap_or_else(|_| {
+        serde_json::Value::String(String::from_utf8_lossy(&response.body).into_owned())
+    });
+    Problem::new(
+        ProblemType::UpstreamError,
+        format!(
+            "the upstream answered {}; its sanitized body is in `upstream_body`",
+            response.status
+        ),
+    )
+    .with_status(response.status.as_u16())
+    .with_extension("upstream_status", response.status.as_u16().into())
+    .with_extension("upstream_body", body)
+    .at(path.to_owned())
+}
+
+/// A result's `location` (relative to the results bucket's prefix) as a full key.
+pub(crate) fn location_key(bucket: &Bucket, location: &str) -> object_store::path::Path {
+    let parts: Vec<&str> = location.split('/').filter(|p| !p.is_empty()).collect();
+    bucket.key(&parts)
+}
+
+/// Reads a whole object, for callbacks and echo answers.
+pub(crate) async fn read_object(
+    bucket: &Bucket,
+    key: &object_store::path::Path,
+) -> Result<Option<Bytes>, object_store::Error> {
+    match bucket.store.get(key).await {
+        Ok(got) => got
+            .into_stream()
+            .try_collect::<Vec<Bytes>>()
+            .await
+            .map(|chunks| Some(chunks.concat().into())),
+        Err(object_store::Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A replica id unique per process: host name, process id and a random suffix.
+fn replica_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "sluice".to_owned());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &suffix[..8])
+}
+
+/// A random number in [0, 1).
+fn rand_fraction() -> f64 {
+    f64::from(uuid::Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,568 @@
+//! Asynchronous request-reply end to end, over real sockets: a real upstream on 127.0.0.1, the
+//! proxy with a local-directory job store, and a plain HTTP client. Covers accepting (202 and its
+//! headers, `wait=N`, `Accept-Asynchronous`, `Idempotency-Key`, async-required endpoints), the
+//! status monitor (200, 303, problem, 404), results (proxy and echo modes), cancellation, the
+//! caller's list, per-caller scoping, polling limits, the bounded queue and retention.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Answer, send, upstream};
+
+const KEY: &str = "test-key";
+const OTHER_KEY: &str = "other-key";
+
+/// A spec with async processing into `dir`, plus `extra` top-level YAML.
+fn async_spec(dir: &std::path::Path, extra: &str) -> String {
+    format!(
+        r#"name: testapi
+target_host: api.example.com
+enable_async_processing: true
+async_output_destination: "file://{dir}/async"
+side_outputs:
+  - {{ content: sanitized, destination: "file://{dir}/sanitized" }}
+{extra}
+rules:
+  endpoints:
+    - pathTemplate: /members
+      allowedQueryParams: [per_page]
+      transforms:
+        - !<pseudonymize>
+          jsonPaths: ['$[*].login']
+        - !<redact>
+          jsonPaths: ['$[*].avatar_url']
+    - pathTemplate: /slow
+    - pathTemplate: /error
+    - pathTemplate: /missing
+"#,
+        dir = dir.display()
+    )
+}
+
+async fn start(spec: &str, env: &[(&str, &str)]) -> (support::Upstream, support::Proxy) {
+    let up = upstream().await;
+    let url = up.url();
+    let mut vars: Vec<(&str, &str)> = vec![
+        ("SLUICE_UPSTREAM", url.as_str()),
+        ("SLUICE_API_KEYS", "test-key,other-key"),
+    ];
+    vars.extend_from_slice(env);
+    let proxy = support::proxy(spec, &vars).await;
+    (up, proxy)
+}
+
+async fn accept(proxy: &support::Proxy, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut all = vec![("prefer", "respond-async")];
+    all.extend_from_slice(headers);
+    send("GET", &proxy.url(path), Some(KEY), &all).await
+}
+
+/// Polls the status monitor until the job is no longer queued or running.
+async fn settle(proxy: &support::Proxy, location: &str) -> Answer {
+    for _ in 0..100 {
+        let answer = send("GET", &proxy.url(location), Some(KEY), &[]).await;
+        let running = answer.status == 200
+            && matches!(answer.json()["status"].as_str(), Some("queued" | "running"));
+        if !running {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("job at {location} did not end");
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(files_under(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn respond_async_gives_202_then_303_to_the_sanitized_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let (up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+
+    let sync = send("GET", &proxy.url("/members?per_page=5"), Some(KEY), &[]).await;
+    assert_eq!(sync.status, 200, "{}", sync.body);
+    assert_eq!(sync.header("vary"), "Prefer");
+
+    let accepted = accept(&proxy, "/members?per_page=5", &[]).await;
+    assert_eq!(accepted.status, 202, "{}", accepted.body);
+    let location = accepted.header("location").to_owned();
+    let job = accepted.json();
+    let id = job["id"].as_str().unwrap().to_owned();
+    assert_eq!(location, format!("/_sluice/jobs/{id}"));
+    assert!(id.len() >= 32, "ids carry at least 128 random bits: {id}");
+    assert_eq!(accepted.header("preference-applied"), "respond-async");
+    assert_eq!(accepted.header("vary"), "Prefer");
+    assert!(accepted.header("retry-after").parse::<u64>().is_ok());
+    assert_eq!(job["request"]["method"], "GET");
+    assert_eq!(job["request"]["path"], "/members");
+    assert!(
+        matches!(job["status"].as_str(), Some("queued" | "running")),
+        "{job}"
+    );
+    for hidden in ["caller", "lease"] {
+        assert!(
+            job.get(hidden).is_none(),
+            "`{hidden}` is not shown to callers: {job}"
+        );
+    }
+
+    let done = settle(&proxy, &location).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let result_url = done.header("location").to_owned();
+    assert_eq!(result_url, format!("/_sluice/jobs/{id}/result"));
+    let job = done.json();
+    assert_eq!(job["status"], "succeeded");
+    assert_eq!(job["result"]["upstream_status"], 200);
+    assert_eq!(job["result"]["location"], result_url.as_str());
+
+    let result = send("GET", &proxy.url(&result_url), Some(KEY), &[]).await;
+    assert_eq!(result.status, 200);
+    assert_eq!(
+        result.body, sync.body,
+        "the async result is the sync answer"
+    );
+    assert!(!result.body.contains("octocat") && !result.body.contains("avatars.example"));
+    assert_eq!(result.header("content-type"), "application/json");
+    assert!(
+        result.header("expires").ends_with(" GMT"),
+        "{:?}",
+        result.headers
+    );
+    assert_eq!(job["result"]["size"], result.body.len());
+
+    // The job went upstream once, like the sync request, and side outputs recorded both.
+    assert_eq!(up.seen.lock().unwrap().len(), 2);
+    let side = files_under(&dir.path().join("sanitized"));
+    assert!(
+        side.iter().any(|p| p.to_string_lossy().contains(&id)),
+        "{side:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_and_credentials_are_checked_before_a_job_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    let blocked = accept(&proxy, "/admin", &[]).await;
+    assert_eq!(blocked.status, 403, "{}", blocked.body);
+    let bad_query = accept(&proxy, "/members?secret=1", &[]).await;
+    assert_eq!(bad_query.status, 403);
+    let anonymous = send(
+        "GET",
+        &proxy.url("/members"),
+        None,
+        &[("prefer", "respond-async")],
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+    let jobs = files_under(&dir.path().join("async"));
+    assert!(jobs.is_empty(), "no job for a refused request: {jobs:?}");
+    assert!(up.seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_answers_synchronously_when_the_job_ends_in_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    let quick = accept(&proxy, "/members", &[("prefer", "wait=5")]).await;
+    assert_eq!(quick.status, 200, "{}", quick.body);
+    assert!(quick.json().is_array());
+    // `wait` in the same header as respond-async, and a job slower than the wait.
+    let slow = send(
+        "GET",
+        &proxy.url("/slow"),
+        Some(KEY),
+        &[("prefer", "respond-async, wait=1")],
+    )
+    .await;
+    assert_eq!(slow.status, 202, "{}", slow.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_async_enabled_prefer_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = async_spec(dir.path(), "")
+        .replace("enable_async_processing: true\n", "")
+        .replace(
+            &format!(
+                "async_output_destination: \"file://{}/async\"\n",
+                dir.path().display()
+            ),
+            "",
+        );
+    let (_up, proxy) = start(&spec, &[]).await;
+    let answer = accept(&proxy, "/members", &[]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.header("vary"), "");
+    assert_eq!(answer.header("preference-applied"), "");
+    // No job routes either.
+    let jobs = send("GET", &proxy.url("/_sluice/jobs"), Some(KEY), &[]).await;
+    assert_eq!(jobs.status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_async_required_endpoint_refuses_sync_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, proxy) = start(&async_spec(dir.path(), "async: { required: [/slow] }"), &[]).await;
+    let sync = send("GET", &proxy.url("/slow"), Some(KEY), &[]).await;
+    assert_eq!(sync.status, 400);
+    let problem = sync.json();
+    assert_eq!(problem["type"], "/_sluice/problems/async-required");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Prefer: respond-async")
+    );
+    assert_eq!(accept(&proxy, "/slow", &[]).await.status, 202);
+    // Other endpoints stay sync.
+    assert_eq!(
+        send("GET", &proxy.url("/members"), Some(KEY), &[])
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accept_asynchronous_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    let polling = send(
+        "GET",
+        &proxy.url("/members"),
+        Some(KEY),
+        &[("accept-asynchronous", "polling")],
+    )
+    .await;
+    assert_eq!(polling.status, 202, "{}", polling.body);
+    let notify = send(
+        "GET",
+        &proxy.url("/members"),
+        Some(KEY),
+        &[("accept-asynchronous", "notify")],
+    )
+    .await;
+    assert_eq!(notify.status, 400);
+    assert!(
+        notify.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Asynchronous-End-Point")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_return_the_callers_existing_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let (up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    let first = accept(&proxy, "/members", &[("idempotency-key", "nightly-1")]).await;
+    let again = accept(&proxy, "/members", &[("idempotency-key", "nightly-1")]).await;
+    assert_eq!((first.status, again.status), (202, 202));
+    assert_eq!(first.json()["id"], again.json()["id"]);
+    assert_eq!(again.header("sluice-idempotent-replay"), "true");
+    let other = send(
+        "GET",
+        &proxy.url("/members"),
+        Some(OTHER_KEY),
+        &[
+            ("prefer", "respond-async"),
+            ("idempotency-key", "nightly-1"),
+        ],
+    )
+    .await;
+    assert_ne!(
+        other.json()["id"],
+        first.json()["id"],
+        "keys are scoped to the caller"
+    );
+    settle(&proxy, first.header("location")).await;
+    settle_as(&proxy, other.header("location"), OTHER_KEY).await;
+    assert_eq!(
+        up.seen.lock().unwrap().len(),
+        2,
+        "one upstream call per job"
+    );
+}
+
+async fn settle_as(proxy: &support::Proxy, location: &str, key: &str) {
+    for _ in 0..100 {
+        let answer = send("GET", &proxy.url(location), Some(key), &[]).await;
+        if answer.status != 200 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_are_visible_to_their_caller_only_and_listed_in_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    let mut mine = Vec::new();
+    for _ in 0..3 {
+        mine.push(
+            accept(&proxy, "/members", &[]).await.json()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let theirs = send(
+        "GET",
+        &proxy.url("/members"),
+        Some(OTHER_KEY),
+        &[("prefer", "respond-async")],
+    )
+    .await;
+    let their_id = theirs.json()["id"].as_str().unwrap().to_owned();
+
+    let peek = send(
+        "GET",
+        &proxy.url(&format!("/_sluice/jobs/{their_id}")),
+        Some(KEY),
+        &[],
+    )
+    .await;
+    assert_eq!(peek.status, 404, "another caller's job is not found");
+    assert_eq!(peek.header("content-type"), "application/problem+json");
+    let result = send(
+        "GET",
+        &proxy.url(&format!("/_sluice/jobs/{their_id}/result")),
+        Some(KEY),
+        &[],
+    )
+    .await;
+    assert_eq!(result.status, 404);
+    let cancel = send(
+        "DELETE",
+        &proxy.url(&format!("/_sluice/jobs/{their_id}")),
+        Some(KEY),
+        &[],
+    )
+    .await;
+    assert_eq!(cancel.status, 404);
+    let anonymous = send(
+        "GET",
+        &proxy.url(&format!("/_sluice/jobs/{their_id}")),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+    let unknown = send("GET", &proxy.url("/_sluice/jobs/not-a-job"), Some(KEY), &[]).await;
+    assert_eq!(unknown.status, 404);
+
+    let mut listed = Vec::new();
+    let mut url = "/_sluice/jobs?page_size=2".to_owned();
+    loop {
+        let page = send("GET", &proxy.url(&url), Some(KEY), &[]).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let body = page.json();
+        let jobs = body["jobs"].as_array().unwrap();
+        assert!(jobs.len() <= 2);
+        listed.extend(jobs.iter().map(|j| j["id"].as_str().unwrap().to_owned()));
+        match body["next_page_token"].as_str() {
+            Some(token) => {
+                assert!(page.header("link").contains("rel=\"next\""));
+                url = format!("/_sluice/jobs?page_size=2&page_token={token}");
+            }
+            None => break,
+        }
+    }
+    listed.sort();
+    mine.sort();
+    assert_eq!(listed, mine, "the list holds this caller's jobs, each once");
+    let bad = send(
+        "GET",
+        &proxy.url("/_sluice/jobs?page_size=0"),
+        Some(KEY),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_cancels_a_running_job_idempotently_and_no_result_appears() {
+    let dir = tempfile::tempdir().unwrap();
+    let (up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    let accepted = accept(&proxy, "/slow", &[]).await;
+    let location = accepted.header("location").to_owned();
+    // Let the worker reach the upstream.
+    for _ in 0..40 {
+        if !up.seen.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let canceled = send("DELETE", &proxy.url(&location), Some(KEY), &[]).await;
+    assert_eq!(canceled.status, 200, "{}", canceled.body);
+    assert_eq!(canceled.json()["status"], "canceled");
+    let again = send("DELETE", &proxy.url(&location), Some(KEY), &[]).await;
+    assert_eq!(
+        (again.status, again.json()["status"].as_str()),
+        (200, Some("canceled"))
+    );
+    // Past the upstream's 1.5 s: the job stays canceled and no result was written.
+    tokio::time::sleep(Duration::from_millis(1800)).await;
+    let status = send("GET", &proxy.url(&location), Some(KEY), &[]).await;
+    assert_eq!(
+        (status.status, status.json()["status"].as_str()),
+        (200, Some("canceled"))
+    );
+    assert!(status.json()["result"].is_null());
+    let results: Vec<_> = files_under(&dir.path().join("async"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("/results/"))
+        .collect();
+    assert!(results.is_empty(), "{results:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_errors_are_recorded_in_the_job_as_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    let missing = accept(&proxy, "/missing", &[]).await;
+    let failed = settle(&proxy, missing.header("location")).await;
+    assert_eq!(failed.status, 404, "{}", failed.body);
+    assert_eq!(failed.header("content-type"), "application/problem+json");
+    let problem = failed.json();
+    assert_eq!(problem["type"], "/_sluice/problems/upstream-error");
+    assert_eq!(problem["upstream_status"], 404);
+    assert_eq!(problem["upstream_body"]["message"], "Not Found");
+    assert_eq!(problem["job"]["status"], "failed");
+
+    let broken = accept(&proxy, "/error", &[]).await;
+    let failed = settle(&proxy, broken.header("location")).await;
+    let problem = failed.json();
+    assert_eq!(problem["job"]["status"], "failed");
+    assert!(
+        !failed.body.contains("octocat@acme.com"),
+        "an unsanitizable body is withheld"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_too_fast_gets_429_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &[("SLUICE_POLL_RATE", "1")]).await;
+    let accepted = accept(&proxy, "/members", &[]).await;
+    let location = accepted.header("location").to_owned();
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let answer = send("GET", &proxy.url(&location), Some(KEY), &[]).await;
+        if answer.status == 429 {
+            assert!(answer.header("retry-after").parse::<u64>().is_ok());
+            assert_eq!(answer.json()["type"], "/_sluice/problems/too-many-requests");
+        }
+        statuses.push(answer.status);
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    // Another caller has its own allowance.
+    let other = send("GET", &proxy.url("/_sluice/jobs"), Some(OTHER_KEY), &[]).await;
+    assert_eq!(other.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_answers_503_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("SLUICE_JOB_QUEUE", "1"), ("SLUICE_JOB_WORKERS", "1")];
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &env).await;
+    assert_eq!(accept(&proxy, "/slow", &[]).await.status, 202);
+    let full = accept(&proxy, "/slow", &[]).await;
+    assert_eq!(full.status, 503, "{}", full.body);
+    assert!(full.header("retry-after").parse::<u64>().is_ok());
+    assert_eq!(full.json()["type"], "/_sluice/problems/queue-full");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_mode_answers_a_repeat_from_the_stored_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let (up, proxy) = start(&async_spec(dir.path(), "async: { location: echo }"), &[]).await;
+    let accepted = accept(&proxy, "/members?per_page=5", &[]).await;
+    assert_eq!(accepted.status, 202);
+    assert_eq!(accepted.header("location"), "/members?per_page=5");
+    let id = accepted.json()["id"].as_str().unwrap().to_owned();
+    settle(&proxy, &format!("/_sluice/jobs/{id}")).await;
+    let calls = up.seen.lock().unwrap().len();
+    let repeat = send("GET", &proxy.url("/members?per_page=5"), Some(KEY), &[]).await;
+    assert_eq!(repeat.status, 200);
+    assert_eq!(repeat.header("sluice-job"), id);
+    assert!(repeat.json().is_array());
+    assert_eq!(
+        up.seen.lock().unwrap().len(),
+        calls,
+        "answered from the bucket"
+    );
+    // Another caller's identical request goes upstream.
+    let other = send(
+        "GET",
+        &proxy.url("/members?per_page=5"),
+        Some(OTHER_KEY),
+        &[],
+    )
+    .await;
+    assert_eq!(other.status, 200);
+    assert_eq!(other.header("sluice-job"), "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locations_are_absolute_with_a_public_base_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("SLUICE_PUBLIC_BASE_URL", "https://proxy.example/")];
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &env).await;
+    let accepted = accept(&proxy, "/members", &[]).await;
+    let id = accepted.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        accepted.header("location"),
+        format!("https://proxy.example/_sluice/jobs/{id}")
+    );
+    let done = settle(&proxy, &format!("/_sluice/jobs/{id}")).await;
+    assert_eq!(
+        done.header("location"),
+        format!("https://proxy.example/_sluice/jobs/{id}/result")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_and_results_past_retention_are_purged() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("SLUICE_SWEEP_INTERVAL", "300ms")];
+    let (_up, proxy) = start(&async_spec(dir.path(), "async: { retention: 1s }"), &env).await;
+    let accepted = accept(&proxy, "/members", &[]).await;
+    let location = accepted.header("location").to_owned();
+    let done = settle(&proxy, &location).await;
+    assert_eq!(done.status, 303);
+    let mut gone = None;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let answer = send("GET", &proxy.url(&location), Some(KEY), &[]).await;
+        if answer.status == 404 {
+            gone = Some(answer);
+            break;
+        }
+    }
+    let gone = gone.expect("the job is purged after its retention");
+    assert_eq!(gone.json()["type"], "/_sluice/problems/job-not-found");
+    let left: Vec<_> = files_under(&dir.path().join("async"))
+        .into_iter()
+        .filter(|p| {
+            p.to_string_lossy().contains("/results/") || p.to_string_lossy().contains("/jobs/")
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
