@@ -1,0 +1,264 @@
+//! Asynchronous jobs across real proxy processes sharing one local-directory store: a job
+//! accepted by one replica is answered by another, and a job whose replica is killed with
+//! SIGKILL mid-request is finished (or failed as interrupted) by another after its lease lapses.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt as _, Full};
+use hyper::service::service_fn;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+
+const KEY: &str = "replica-test-key";
+
+/// A stand-in upstream: `/members` answers at once, `/slow` after 2 s; counts calls per path.
+struct Upstream {
+    addr: SocketAddr,
+    members: Arc<AtomicUsize>,
+    slow: Arc<AtomicUsize>,
+}
+
+async fn upstream() -> Upstream {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let members = Arc::new(AtomicUsize::new(0));
+    let slow = Arc::new(AtomicUsize::new(0));
+    let (m, s) = (members.clone(), slow.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let (m, s) = (m.clone(), s.clone());
+            tokio::spawn(async move {
+                let service = service_fn(move |req: Request<hyper::body::Incoming>| {
+                    let (m, s) = (m.clone(), s.clone());
+                    async move {
+                        if req.uri().path() == "/slow" {
+                            s.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_secs(2)).await;
+                        } else {
+                            m.fetch_add(1, Ordering::SeqCst);
+                        }
+                        let body = r#"[{"login":"octocat","id":1}]"#;
+                        Ok::<_, Infallible>(
+                            Response::builder()
+                                .header("content-type", "application/json")
+                                .body(Full::new(Bytes::from_static(body.as_bytes())))
+                                .unwrap(),
+                        )
+                    }
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Upstream {
+        addr,
+        members,
+        slow,
+    }
+}
+
+fn write_spec(dir: &Path) -> std::path::PathBuf {
+    let spec = format!(
+        r#"name: replicas
+target_host: api.example.com
+enable_async_processing: true
+async_output_destination: "file://{dir}/store"
+rules:
+  endpoints:
+    - pathTemplate: /members
+      transforms:
+        - !<pseudonymize>
+          jsonPaths: ['$[*].login']
+    - pathTemplate: /slow
+      allowedMethods: [GET, POST]
+"#,
+        dir = dir.display()
+    );
+    let path = dir.join("replicas.yaml");
+    std::fs::write(&path, spec).unwrap();
+    path
+}
+
+/// A proxy process.
+struct Replica {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn replica(spec: &Path, upstream: SocketAddr) -> Replica {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["serve", "--spec"])
+        .arg(spec)
+        .args(["--listen", &addr.to_string()])
+        .args(["--upstream", &format!("http://{upstream}")])
+        .env("SLUICE_SALT", "salt")
+        .env("SLUICE_API_KEYS", KEY)
+        .env("SLUICE_JOB_LEASE", "2s")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("sluice starts");
+    let replica = Replica { child, addr };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok((200, _, _)) = call(&replica, "GET", "/_sluice/healthz", &[]).await {
+            return replica;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("replica on {addr} did not start");
+}
+
+async fn call(
+    replica: &Replica,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<(u16, http::HeaderMap, serde_json::Value), hyper_util::client::legacy::Error> {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("http://{}{path}", replica.addr))
+        .header("authorization", format!("Bearer {KEY}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = client
+        .request(request.body(Full::new(Bytes::new())).unwrap())
+        .await?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    Ok((status, headers, json))
+}
+
+/// Polls `location` on `replica` until the job leaves queued/running.
+async fn settle(replica: &Replica, location: &str, within: Duration) -> (u16, serde_json::Value) {
+    let deadline = Instant::now() + within;
+    loop {
+        let (status, _, body) = call(replica, "GET", location, &[]).await.unwrap();
+        let open = status == 200 && matches!(body["status"].as_str(), Some("queued" | "running"));
+        if !open {
+            return (status, body);
+        }
+        assert!(Instant::now() < deadline, "job at {location} still {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_replica_accepts_and_another_answers_status_and_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path());
+    let up = upstream().await;
+    let a = replica(&spec, up.addr).await;
+    let b = replica(&spec, up.addr).await;
+
+    let (status, headers, job) = call(&a, "GET", "/members", &[("prefer", "respond-async")])
+        .await
+        .unwrap();
+    assert_eq!(status, 202, "{job}");
+    let location = headers["location"].to_str().unwrap().to_owned();
+    let (status, body) = settle(&b, &location, Duration::from_secs(10)).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(body["id"], job["id"]);
+    let (status, _, result) = call(&b, "GET", &format!("{location}/result"), &[])
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let login = result[0]["login"].as_str().unwrap();
+    assert!(
+        login.starts_with("t~") || login.contains("hash"),
+        "{result}"
+    );
+    assert_eq!(up.members.load(Ordering::SeqCst), 1);
+
+    // Cancel through the replica that did not accept the job.
+    let (_, headers, _) = call(&a, "GET", "/slow", &[("prefer", "respond-async")])
+        .await
+        .unwrap();
+    let slow = headers["location"].to_str().unwrap().to_owned();
+    let (status, _, canceled) = call(&b, "DELETE", &slow, &[]).await.unwrap();
+    assert_eq!(
+        (status, canceled["status"].as_str()),
+        (200, Some("canceled"))
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let (_, _, after) = call(&a, "GET", &slow, &[]).await.unwrap();
+    assert_eq!(after["status"], "canceled");
+    assert!(after["result"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_of_a_killed_replica_is_finished_by_another_after_its_lease() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path());
+    let up = upstream().await;
+    let mut a = replica(&spec, up.addr).await;
+    let b = replica(&spec, up.addr).await;
+
+    let (status, headers, _) = call(&a, "GET", "/slow", &[("prefer", "respond-async")])
+        .await
+        .unwrap();
+    assert_eq!(status, 202);
+    let get_job = headers["location"].to_str().unwrap().to_owned();
+    let (status, headers, _) = call(&a, "POST", "/slow", &[("prefer", "respond-async")])
+        .await
+        .unwrap();
+    assert_eq!(status, 202);
+    let post_job = headers["location"].to_str().unwrap().to_owned();
+
+    // Wait until A is mid-request for both, then kill it without a chance to clean up.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while up.slow.load(Ordering::SeqCst) < 2 {
+        assert!(Instant::now() < deadline, "A never called the upstream");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (_, _, running) = call(&b, "GET", &get_job, &[]).await.unwrap();
+    assert_eq!(running["status"], "running");
+    a.child.kill().unwrap(); // SIGKILL
+    a.child.wait().unwrap();
+
+    // B's recovery scan re-runs the GET (idempotent) once the lease lapsed...
+    let (status, body) = settle(&b, &get_job, Duration::from_secs(20)).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(body["status"], "succeeded");
+    // ...and fails the POST as interrupted instead of repeating it behind the caller's back.
+    let (status, problem) = settle(&b, &post_job, Duration::from_secs(20)).await;
+    assert_eq!(status, 500, "{problem}");
+    assert_eq!(problem["type"], "/_sluice/problems/job-interrupted");
+    assert_eq!(problem["job"]["status"], "failed");
+    assert_eq!(
+        up.slow.load(Ordering::SeqCst),
+        3,
+        "the GET ran twice, the POST once"
+    );
+}
