@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::process::{Running, cargo, free_port, http_get, target_dir};
 
-const API_KEY: &str = "bench-key";
+pub(crate) const API_KEY: &str = "bench-key";
 const CONNECTIONS: u32 = 32;
 
 /// Options of the run.
@@ -122,7 +122,7 @@ pub fn proxy(root: &Path, options: &Options) -> Result<String> {
     Ok(report(&rows, startup_ms, rss_mib, options))
 }
 
-fn ensure_tools() -> Result<()> {
+pub(crate) fn ensure_tools() -> Result<()> {
     let missing: Vec<&str> = ["nginx", "wrk"]
         .into_iter()
         .filter(|tool| {
@@ -155,7 +155,7 @@ fn ensure_tools() -> Result<()> {
 }
 
 /// GitHub-shaped members and a rate-limit document, padded to about `bytes`.
-fn write_payloads(dir: &Path) -> Result<()> {
+pub(crate) fn write_payloads(dir: &Path) -> Result<()> {
     for (label, bytes) in [("1k", 1_000usize), ("100k", 100_000)] {
         let mut members = Vec::new();
         let mut i = 0;
@@ -184,7 +184,7 @@ fn write_payloads(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn upstream_conf(dir: &Path, port: u16) -> String {
+pub(crate) fn upstream_conf(dir: &Path, port: u16) -> String {
     format!(
         "worker_processes 1;\npid {pid};\nerror_log {dir}/upstream-error.log;\nevents {{ worker_connections 1024; }}\n\
          http {{\n  access_log off;\n  default_type application/json;\n  keepalive_requests 100000;\n  \
@@ -204,7 +204,7 @@ fn proxy_conf(dir: &Path, port: u16, upstream: u16) -> String {
     )
 }
 
-fn nginx(dir: &Path, name: &str, conf: &str) -> Result<Running> {
+pub(crate) fn nginx(dir: &Path, name: &str, conf: &str) -> Result<Running> {
     let path = dir.join(format!("{name}.conf"));
     std::fs::write(&path, conf)?;
     let bin = if Path::new("/usr/sbin/nginx").exists() {
@@ -243,7 +243,7 @@ fn start_proxy(bin: &Path, dir: &Path, port: u16, upstream: &str) -> Result<Runn
     )
 }
 
-fn wait_listening(port: u16) -> Result<()> {
+pub(crate) fn wait_listening(port: u16) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline {
@@ -254,7 +254,7 @@ fn wait_listening(port: u16) -> Result<()> {
     Ok(())
 }
 
-fn wait_healthy(port: u16) -> Result<()> {
+pub(crate) fn wait_healthy(port: u16) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if http_get(port, "/_sluice/healthz", None).is_ok_and(|a| a.status == 200) {
@@ -327,7 +327,7 @@ fn measure(
     Ok(row)
 }
 
-fn parse_duration_ms(text: &str) -> Option<f64> {
+pub(crate) fn parse_duration_ms(text: &str) -> Option<f64> {
     let (number, unit) = text.split_at(text.find(|c: char| c.is_ascii_alphabetic())?);
     let value: f64 = number.parse().ok()?;
     Some(match unit {

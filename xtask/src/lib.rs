@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod bench_async;
 pub mod demo;
 pub mod generate;
 pub mod new;

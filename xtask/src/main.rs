@@ -5,6 +5,8 @@
 //! - `cargo xtask new <name>`: a commented starting spec and rules file for a new connector.
 //! - `cargo xtask demo`: the README's first command (github-proxy in front of recorded responses).
 //! - `cargo xtask bench proxy [--seconds N]`: the proxy's load benchmark against nginx.
+//! - `cargo xtask bench async [--seconds N]`: async jobs accepted and completed per second, and
+//!   memory with 10,000 queued.
 //! - `cargo xtask schema [--check]`: writes `specs/connector.schema.json` and
 //!   `specs/rules.schema.json` from the spec model (with `--check`, fails if they are stale).
 #![forbid(unsafe_code)]
@@ -13,7 +15,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use xtask::{bench, demo, generate, new, schema, workspace_root};
+use xtask::{bench, bench_async, demo, generate, new, schema, workspace_root};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "sluice project automation")]
@@ -59,6 +61,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         seconds: u32,
     },
+    /// Async jobs: accepted and completed per second, RSS with 10,000 queued.
+    Async {
+        /// Seconds of accepting.
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -96,6 +104,13 @@ fn run(cli: Cli) -> Result<()> {
             what: BenchCommand::Proxy { seconds },
         } => {
             let report = bench::proxy(&root, &bench::Options { seconds })?;
+            println!("\n{report}");
+            Ok(())
+        }
+        Command::Bench {
+            what: BenchCommand::Async { seconds },
+        } => {
+            let report = bench_async::run(&root, seconds)?;
             println!("\n{report}");
             Ok(())
         }

@@ -168,6 +168,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             }
             None => (None, None),
         };
+        self.metrics.jobs_accepted.inc();
         self.spawn_job(Start::Fresh(job.id.clone()), slot, done);
         if let (Some(wait), Some(answer)) = (wait, answer)
             && let Ok(Ok(finished)) = tokio::time::timeout(wait, answer).await

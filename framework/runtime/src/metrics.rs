@@ -4,6 +4,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -30,6 +31,13 @@ pub struct DestinationLabels {
     pub destination: String,
 }
 
+/// Labels carrying how a job ended.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct JobStatusLabels {
+    /// `succeeded`, `failed` or `canceled`.
+    pub status: String,
+}
+
 /// The proxy's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -45,6 +53,12 @@ pub struct Metrics {
     pub response_bytes: Counter,
     /// Side-output writes that failed, by destination.
     pub side_output_failures: Family<DestinationLabels, Counter>,
+    /// Async jobs accepted by this replica.
+    pub jobs_accepted: Counter,
+    /// Async jobs this replica ran to an end, by how they ended.
+    pub jobs_finished: Family<JobStatusLabels, Counter>,
+    /// Async jobs accepted by this replica and not yet ended (queued or running).
+    pub jobs_in_queue: Gauge,
 }
 
 impl Default for Metrics {
@@ -63,7 +77,25 @@ impl Metrics {
         let upstream_bytes = Counter::default();
         let response_bytes = Counter::default();
         let side_output_failures = Family::<DestinationLabels, Counter>::default();
+        let jobs_accepted = Counter::default();
+        let jobs_finished = Family::<JobStatusLabels, Counter>::default();
+        let jobs_in_queue = Gauge::default();
         let mut registry = Registry::with_prefix("sluice");
+        registry.register(
+            "jobs_accepted",
+            "Async jobs accepted by this replica",
+            jobs_accepted.clone(),
+        );
+        registry.register(
+            "jobs_finished",
+            "Async jobs this replica ran to an end, by how they ended",
+            jobs_finished.clone(),
+        );
+        registry.register(
+            "jobs_in_queue",
+            "Async jobs held by this replica, queued or running",
+            jobs_in_queue.clone(),
+        );
         registry.register(
             "requests",
             "Requests answered, by endpoint and status",
@@ -102,6 +134,9 @@ impl Metrics {
             upstream_bytes,
             response_bytes,
             side_output_failures,
+            jobs_accepted,
+            jobs_finished,
+            jobs_in_queue,
         }
     }
 

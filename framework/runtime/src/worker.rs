@@ -122,10 +122,26 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         slot: OwnedSemaphorePermit,
         done: Option<oneshot::Sender<Finished>>,
     ) {
+        let Some(jobs) = self.jobs.clone() else {
+            return;
+        };
         let proxy = self.clone();
+        proxy.metrics.jobs_in_queue.inc();
+        let queued_id = match &start {
+            Start::Fresh(id) | Start::Recover(id) => id.clone(),
+        };
+        lock(&jobs.queued).insert(queued_id.clone());
+        // A queued job is this small task waiting for a worker slot; the run itself (upstream
+        // call, sanitizing, storing) is a much larger future, boxed only once a worker starts
+        // it, so thousands of queued jobs cost little memory.
         tokio::spawn(async move {
             let _slot = slot;
-            proxy.run_job(start, done).await;
+            let worker = jobs.workers.clone().acquire_owned().await;
+            lock(&jobs.queued).remove(&queued_id);
+            if let Ok(_worker) = worker {
+                Box::pin(proxy.clone().run_job(start, done)).await;
+            }
+            proxy.metrics.jobs_in_queue.dec();
         });
     }
 
@@ -133,13 +149,6 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         let Some(jobs) = self.jobs.clone() else {
             return;
         };
-        let queued_id = match &start {
-            Start::Fresh(id) | Start::Recover(id) => id.clone(),
-        };
-        lock(&jobs.queued).insert(queued_id.clone());
-        let worker = jobs.workers.clone().acquire_owned().await;
-        lock(&jobs.queued).remove(&queued_id);
-        let Ok(_worker) = worker else { return };
         let job = match start {
             Start::Fresh(id) => match jobs.store.claim(&id).await {
                 Ok(Claim::Owned(job)) => job,
@@ -265,6 +274,12 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         match jobs.store.finish(&job.id, outcome).await {
             Ok(job) => {
                 tracing::info!(job = %job.id, status = %job.status, "job ended");
+                self.metrics
+                    .jobs_finished
+                    .get_or_create(&crate::metrics::JobStatusLabels {
+                        status: job.status.to_string(),
+                    })
+                    .inc();
                 Some(job)
             }
             Err(e) => {
