@@ -1,9 +1,10 @@
 //! Opening buckets: a destination URL from the spec (`s3://`, `gs://`, `az://`, `file://`,
-//! `memory://`) becomes an object store and a key prefix inside it. Cloud credentials come from
-//! each provider's standard environment variables (`AWS_*`, `GOOGLE_*`, `AZURE_*`), read by the
-//! provider's own client.
+//! `memory://`) becomes an object store, a key prefix inside it and, where the store can presign
+//! URLs, its signer. Cloud credentials come from each provider's standard environment variables
+//! (`AWS_*`, `GOOGLE_*`, `AZURE_*`), read by the provider's own client.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
@@ -12,11 +13,13 @@ use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
+use object_store::signer::{Method, Signer};
 use sluice_spec::destination::{Destination, StoreKind};
 
 use crate::config::ConfigProblem;
 
-/// An opened bucket: the store and the prefix keys go under.
+/// An opened bucket: the store, the prefix keys go under, and the store's signer if it can
+/// presign URLs.
 #[derive(Debug, Clone)]
 pub struct Bucket {
     /// The store.
@@ -25,50 +28,103 @@ pub struct Bucket {
     pub prefix: Path,
     /// The destination URL, for messages and labels.
     pub url: String,
+    /// The same store as a URL signer; `None` for stores that have no URL to sign (a local
+    /// directory, memory).
+    pub signer: Option<Arc<dyn Signer>>,
+}
+
+/// Why [`Bucket::presign_get`] gave no URL.
+#[derive(Debug, thiserror::Error)]
+pub enum PresignError {
+    /// The bucket's store cannot presign URLs.
+    #[error(
+        "the bucket {url} cannot presign URLs: local directories and memory stores have no URL \
+         a client could fetch; use an s3://, gs:// or az:// bucket, or serve the object through \
+         the proxy"
+    )]
+    Unsupported {
+        /// The bucket's URL.
+        url: String,
+    },
+    /// The store refused to sign (e.g. its credentials cannot sign).
+    #[error("cannot presign `{key}` in {url}: {source}")]
+    Store {
+        /// The key.
+        key: String,
+        /// The bucket's URL.
+        url: String,
+        /// The store's error.
+        #[source]
+        source: Box<object_store::Error>,
+    },
 }
 
 impl Bucket {
-    /// Opens `destination`. A local directory is created if missing.
+    /// A bucket over `store` that cannot presign URLs.
+    pub fn new(
+        store: Arc<dyn ObjectStore>,
+        prefix: impl Into<Path>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            store,
+            prefix: prefix.into(),
+            url: url.into(),
+            signer: None,
+        }
+    }
+
+    /// A bucket over `store` that presigns URLs with the same store (one client, one set of
+    /// credentials for both).
+    pub fn with_signer<S: ObjectStore + Signer>(
+        store: Arc<S>,
+        prefix: impl Into<Path>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            store: store.clone(),
+            prefix: prefix.into(),
+            url: url.into(),
+            signer: Some(store),
+        }
+    }
+
+    /// Opens `destination`. A local directory is created if missing. Opening makes no network
+    /// call: cloud credentials are fetched on first use.
     pub fn open(destination: &Destination) -> Result<Self, ConfigProblem> {
         let url = destination.as_str().to_owned();
         let fail =
             |e: &dyn std::fmt::Display| ConfigProblem(format!("cannot open the bucket {url}: {e}"));
-        let (store, prefix): (Arc<dyn ObjectStore>, &str) = match destination.kind() {
+        let bucket_name = || destination.bucket().unwrap_or_default();
+        let prefix = destination.prefix();
+        Ok(match destination.kind() {
             StoreKind::LocalDirectory => {
-                let dir = destination.prefix();
-                std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
-                (
-                    Arc::new(LocalFileSystem::new_with_prefix(dir).map_err(|e| fail(&e))?),
-                    "",
-                )
+                std::fs::create_dir_all(prefix).map_err(|e| fail(&e))?;
+                let store = LocalFileSystem::new_with_prefix(prefix).map_err(|e| fail(&e))?;
+                Self::new(Arc::new(store), Path::ROOT, url)
             }
-            StoreKind::Memory => (Arc::new(InMemory::new()), destination.prefix()),
+            StoreKind::Memory => Self::new(Arc::new(InMemory::new()), prefix, url),
             StoreKind::S3 => {
-                let bucket = AmazonS3Builder::from_env()
-                    .with_bucket_name(destination.bucket().unwrap_or_default())
+                let store = AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket_name())
                     .build()
                     .map_err(|e| fail(&e))?;
-                (Arc::new(bucket), destination.prefix())
+                Self::with_signer(Arc::new(store), prefix, url)
             }
             StoreKind::Gcs => {
-                let bucket = GoogleCloudStorageBuilder::from_env()
-                    .with_bucket_name(destination.bucket().unwrap_or_default())
+                let store = GoogleCloudStorageBuilder::from_env()
+                    .with_bucket_name(bucket_name())
                     .build()
                     .map_err(|e| fail(&e))?;
-                (Arc::new(bucket), destination.prefix())
+                Self::with_signer(Arc::new(store), prefix, url)
             }
             StoreKind::Azure => {
-                let bucket = MicrosoftAzureBuilder::from_env()
-                    .with_container_name(destination.bucket().unwrap_or_default())
+                let store = MicrosoftAzureBuilder::from_env()
+                    .with_container_name(bucket_name())
                     .build()
                     .map_err(|e| fail(&e))?;
-                (Arc::new(bucket), destination.prefix())
+                Self::with_signer(Arc::new(store), prefix, url)
             }
-        };
-        Ok(Self {
-            store,
-            prefix: Path::from(prefix.trim_matches('/')),
-            url,
         })
     }
 
@@ -79,5 +135,33 @@ impl Bucket {
             key = key.join(*part);
         }
         key
+    }
+
+    /// Whether [`presign_get`](Self::presign_get) can give URLs for this bucket.
+    pub fn can_sign(&self) -> bool {
+        self.signer.is_some()
+    }
+
+    /// A URL anyone can GET `key` (a full key, as [`key`](Self::key) makes it) with, without
+    /// credentials, for `expires_in`.
+    pub async fn presign_get(
+        &self,
+        key: &Path,
+        expires_in: Duration,
+    ) -> Result<url::Url, PresignError> {
+        let signer = self
+            .signer
+            .as_ref()
+            .ok_or_else(|| PresignError::Unsupported {
+                url: self.url.clone(),
+            })?;
+        signer
+            .signed_url(Method::GET, key, expires_in)
+            .await
+            .map_err(|source| PresignError::Store {
+                key: key.to_string(),
+                url: self.url.clone(),
+                source: Box::new(source),
+            })
     }
 }

@@ -1,6 +1,9 @@
-//! The durable job store over real stores: every behaviour test runs once against a local
-//! directory (LocalFileSystem in a tempdir) and once against InMemory (under a key prefix), with
-//! a manual clock so leases and retention pass without sleeping.
+//! The durable job store over real stores: every behaviour test runs against a local directory
+//! (LocalFileSystem in a tempdir), against InMemory (under a key prefix) and against a real
+//! S3-protocol server (s3s-fs on 127.0.0.1, or the bucket named by `SLUICE_TEST_S3_BUCKET`; see
+//! `s3server`), with a manual clock so leases and retention pass without sleeping.
+
+mod s3server;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -8,7 +11,6 @@ use std::time::Duration;
 
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
-use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
 use sluice::jobs::{
     Callback, CallbackAttempt, CallbackMode, CallbackOutcome, Claim, Created, JobError, JobId,
@@ -22,12 +24,13 @@ const LEASE: Duration = Duration::from_secs(30);
 const GRACE: Duration = Duration::from_secs(60);
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
-/// One store under test, its clock, and the tempdir that must outlive it.
+/// One store under test, its clock, and what must outlive it (a tempdir, an S3 server).
 struct Env {
     jobs: Bucket,
     results: Bucket,
     clock: Arc<ManualClock>,
     _dir: Option<tempfile::TempDir>,
+    _server: Option<s3server::S3Server>,
 }
 
 impl Env {
@@ -45,38 +48,44 @@ fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(start))
 }
 
-fn bucket(store: Arc<dyn ObjectStore>, prefix: &str, url: &str) -> Bucket {
-    Bucket {
-        store,
-        prefix: Path::from(prefix),
-        url: url.to_owned(),
-    }
-}
-
 fn local() -> Env {
     let dir = tempfile::tempdir().expect("a tempdir");
     let store: Arc<dyn ObjectStore> =
         Arc::new(LocalFileSystem::new_with_prefix(dir.path()).expect("a local store"));
     Env {
-        jobs: bucket(store.clone(), "", "file://jobs"),
-        results: bucket(store, "async-results", "file://jobs/async-results"),
+        jobs: Bucket::new(store.clone(), "", "file://jobs"),
+        results: Bucket::new(store, "async-results", "file://jobs/async-results"),
         clock: clock(),
         _dir: Some(dir),
+        _server: None,
     }
 }
 
 fn memory() -> Env {
     let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
     Env {
-        jobs: bucket(store.clone(), "tenant/state", "memory://tenant/state"),
-        results: bucket(store, "tenant/results", "memory://tenant/results"),
+        jobs: Bucket::new(store.clone(), "tenant/state", "memory://tenant/state"),
+        results: Bucket::new(store, "tenant/results", "memory://tenant/results"),
         clock: clock(),
         _dir: None,
+        _server: None,
     }
 }
 
-/// Each listed test body runs as `local::<name>` and `memory::<name>`.
-macro_rules! on_both_stores {
+/// A fresh prefix on an S3 server; `None` (the test is skipped) without one.
+fn s3() -> Option<Env> {
+    let server = s3server::start()?;
+    Some(Env {
+        jobs: server.bucket("state"),
+        results: server.bucket("results"),
+        clock: clock(),
+        _dir: None,
+        _server: Some(server),
+    })
+}
+
+/// Each listed test body runs as `local::<name>`, `memory::<name>` and `s3::<name>`.
+macro_rules! on_every_store {
     ($($name:ident),* $(,)?) => {
         mod local {
             $(
@@ -94,10 +103,20 @@ macro_rules! on_both_stores {
                 }
             )*
         }
+        mod s3 {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(env) = super::s3() {
+                        super::$name(env).await;
+                    }
+                }
+            )*
+        }
     };
 }
 
-on_both_stores!(
+on_every_store!(
     create_get_and_caller_scope,
     idempotent_create_returns_the_same_job,
     concurrent_transitions_on_one_seq_have_one_winner,
