@@ -22,6 +22,8 @@ pub enum ProblemType {
     InvalidParameter,
     /// A `p~` token in the request does not decrypt.
     InvalidToken,
+    /// The `Asynchronous-End-Point` of an async request is not a URL sluice can call back.
+    InvalidCallback,
     /// No or a bad caller credential.
     Unauthorized,
     /// The upstream could not be reached.
@@ -63,6 +65,7 @@ impl ProblemType {
             Self::QueryParamNotAllowed => "query-param-not-allowed",
             Self::InvalidParameter => "invalid-parameter",
             Self::InvalidToken => "invalid-token",
+            Self::InvalidCallback => "invalid-callback",
             Self::Unauthorized => "unauthorized",
             Self::UpstreamUnreachable => "upstream-unreachable",
             Self::UpstreamTimeout => "upstream-timeout",
@@ -90,6 +93,7 @@ impl ProblemType {
             | Self::InvalidParameter => 403,
             // psoxy answers 409 for a stale or foreign reversible token; callers rely on it.
             Self::InvalidToken => 409,
+            Self::InvalidCallback => 400,
             Self::Unauthorized => 401,
             Self::UpstreamUnreachable => 502,
             Self::UpstreamTimeout | Self::Timeout => 504,
@@ -111,6 +115,7 @@ impl ProblemType {
             Self::QueryParamNotAllowed => "Query parameter not allowed",
             Self::InvalidParameter => "Invalid parameter value",
             Self::InvalidToken => "Invalid reversible token",
+            Self::InvalidCallback => "Invalid callback endpoint",
             Self::Unauthorized => "Missing or invalid credentials",
             Self::UpstreamUnreachable => "Upstream unreachable",
             Self::UpstreamTimeout => "Upstream timed out",
@@ -249,6 +254,7 @@ mod tests {
             ProblemType::QueryParamNotAllowed,
             ProblemType::InvalidParameter,
             ProblemType::InvalidToken,
+            ProblemType::InvalidCallback,
             ProblemType::Unauthorized,
             ProblemType::UpstreamUnreachable,
             ProblemType::UpstreamTimeout,
