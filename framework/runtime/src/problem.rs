@@ -157,6 +157,7 @@ impl ProblemType {
             Self::TooManyRequests => "/_sluice/problems/too-many-requests",
             Self::QueueFull => "/_sluice/problems/queue-full",
             Self::JobInterrupted => "/_sluice/problems/job-interrupted",
+            Self::InvalidCallback => "/_sluice/problems/invalid-callback",
         }
     }
 }

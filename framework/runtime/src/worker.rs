@@ -66,6 +66,16 @@ impl Jobs {
     /// Opens the job store and results bucket named by `config`.
     pub fn open(config: AsyncConfig) -> Result<Self, ConfigProblem> {
         let bucket = Bucket::open(&config.destination)?;
+        if config.location == sluice_spec::connector::ResultLocation::Presigned
+            && !bucket.can_sign()
+        {
+            return Err(ConfigProblem(format!(
+                "`async.location: presigned` needs a results bucket that can presign URLs \
+                 (s3://, gs://, az://); {} cannot. Use `location: proxy`, or another \
+                 ASYNC_OUTPUT_DESTINATION",
+                bucket.url
+            )));
+        }
         let settings = JobSettings {
             lease: config.lease,
             ..JobSettings::default()

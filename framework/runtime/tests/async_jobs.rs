@@ -566,3 +566,152 @@ async fn jobs_and_results_past_retention_are_purged() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notify_callback_is_signed_and_retried_until_the_receiver_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let hook = support::receiver(&[503, 500, 204]).await;
+    let env = [
+        ("SLUICE_WEBHOOK_SECRET", SECRET),
+        ("SLUICE_CALLBACK_BACKOFF", "50ms"),
+        ("SLUICE_CALLBACK_ALLOW_NETWORKS", "127.0.0.1/32"),
+    ];
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &env).await;
+    let endpoint = format!("http://{}/done", hook.addr);
+    let accepted = send(
+        "GET",
+        &proxy.url("/members"),
+        Some(KEY),
+        &[
+            ("accept-asynchronous", "notify"),
+            ("asynchronous-end-point", &endpoint),
+        ],
+    )
+    .await;
+    assert_eq!(accepted.status, 202, "{}", accepted.body);
+    let location = accepted.header("location").to_owned();
+
+    let mut job = serde_json::Value::Null;
+    for _ in 0..100 {
+        job = send("GET", &proxy.url(&location), Some(KEY), &[])
+            .await
+            .json();
+        let attempts = job["callback"]["attempts"].as_array().map_or(0, Vec::len);
+        if attempts == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let statuses: Vec<_> = job["callback"]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [503, 500, 204], "{job}");
+
+    let seen = hook.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3);
+    let secret = sluice::callback::WebhookSecret::parse(SECRET).unwrap();
+    for delivery in &seen {
+        sluice::callback::verify(&secret, &delivery.headers, &delivery.body)
+            .expect("each attempt is signed");
+        assert_eq!(
+            delivery.headers["webhook-id"],
+            seen[0].headers["webhook-id"]
+        );
+        let body: serde_json::Value = serde_json::from_slice(&delivery.body).unwrap();
+        assert_eq!(body["status"], "succeeded");
+        assert_eq!(body["id"], job["id"]);
+        assert!(body.get("caller").is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_callback_posts_the_sanitized_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let hook = support::receiver(&[200]).await;
+    let env = [("SLUICE_CALLBACK_ALLOW_NETWORKS", "127.0.0.0/8")];
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &env).await;
+    let endpoint = format!("http://{}/result", hook.addr);
+    let accepted = send(
+        "GET",
+        &proxy.url("/members"),
+        Some(KEY),
+        &[
+            ("accept-asynchronous", "response"),
+            ("asynchronous-end-point", &endpoint),
+        ],
+    )
+    .await;
+    assert_eq!(accepted.status, 202);
+    for _ in 0..100 {
+        if !hook.seen.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let delivered = hook.seen.lock().unwrap()[0].clone();
+    let body: serde_json::Value = serde_json::from_slice(&delivered.body).unwrap();
+    assert!(body.is_array(), "{body}");
+    assert!(!String::from_utf8_lossy(&delivered.body).contains("octocat"));
+    assert_eq!(delivered.headers["content-type"], "application/json");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callbacks_to_loopback_are_refused_without_the_allowlist() {
+    let dir = tempfile::tempdir().unwrap();
+    let hook = support::receiver(&[204]).await;
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    // An address literal is refused when the job is offered.
+    let literal = format!("http://{}/done", hook.addr);
+    let refused = send(
+        "GET",
+        &proxy.url("/members"),
+        Some(KEY),
+        &[
+            ("accept-asynchronous", "notify"),
+            ("asynchronous-end-point", &literal),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.json()["type"], "/_sluice/problems/invalid-callback");
+    // A name that resolves to loopback is refused when connecting, and recorded in the job.
+    let named = format!("http://localhost:{}/done", hook.addr.port());
+    let accepted = send(
+        "GET",
+        &proxy.url("/members"),
+        Some(KEY),
+        &[
+            ("accept-asynchronous", "notify"),
+            ("asynchronous-end-point", &named),
+        ],
+    )
+    .await;
+    assert_eq!(accepted.status, 202, "{}", accepted.body);
+    let location = accepted.header("location").to_owned();
+    let mut job = serde_json::Value::Null;
+    for _ in 0..100 {
+        job = send("GET", &proxy.url(&location), Some(KEY), &[])
+            .await
+            .json();
+        if job["callback"]["attempts"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let error = job["callback"]["attempts"][0]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(error.contains("SLUICE_CALLBACK_ALLOW_NETWORKS"), "{job}");
+    assert!(
+        hook.seen.lock().unwrap().is_empty(),
+        "the receiver was never reached"
+    );
+}

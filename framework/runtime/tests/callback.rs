@@ -120,11 +120,7 @@ fn loopback_allowed(settings: CallbackSettings) -> CallbackSettings {
 }
 
 fn store() -> JobStore {
-    let bucket = Bucket {
-        store: Arc::new(InMemory::new()),
-        prefix: Path::from("t"),
-        url: "memory://t".into(),
-    };
+    let bucket = Bucket::new(Arc::new(InMemory::new()), Path::from("t"), "memory://t");
     JobStore::new(bucket, "r1", JobSettings::default())
 }
 

@@ -325,3 +325,61 @@ impl Answer {
             .unwrap_or_default()
     }
 }
+
+/// What a callback receiver got.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+/// A webhook receiver on 127.0.0.1 answering the `statuses` in turn (the last one repeats).
+pub struct Receiver {
+    pub addr: SocketAddr,
+    pub seen: Arc<Mutex<Vec<Delivered>>>,
+}
+
+pub async fn receiver(statuses: &[u16]) -> Receiver {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let statuses = Arc::new(statuses.to_vec());
+    let s = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let (seen, statuses) = (s.clone(), statuses.clone());
+            tokio::spawn(async move {
+                let service = service_fn(move |req: Request<hyper::body::Incoming>| {
+                    let (seen, statuses) = (seen.clone(), statuses.clone());
+                    async move {
+                        let (parts, body) = req.into_parts();
+                        let body = body.collect().await.unwrap().to_bytes();
+                        let n = {
+                            let mut seen = seen.lock().unwrap();
+                            seen.push(Delivered {
+                                headers: parts.headers,
+                                body,
+                            });
+                            seen.len()
+                        };
+                        let status = statuses
+                            .get(n - 1)
+                            .or(statuses.last())
+                            .copied()
+                            .unwrap_or(204);
+                        let mut response = Response::new(Full::new(Bytes::new()));
+                        *response.status_mut() = StatusCode::from_u16(status).unwrap();
+                        Ok::<_, Infallible>(response)
+                    }
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Receiver { addr, seen }
+}
