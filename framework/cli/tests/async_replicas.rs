@@ -18,6 +18,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
+#[path = "../../runtime/tests/s3server/mod.rs"]
+mod s3server;
+
 const KEY: &str = "replica-test-key";
 
 /// A stand-in upstream: `/members` answers at once, `/slow` after 2 s; counts calls per path.
@@ -71,12 +74,13 @@ async fn upstream() -> Upstream {
     }
 }
 
-fn write_spec(dir: &Path) -> std::path::PathBuf {
+fn write_spec(dir: &Path, store: &str, location: &str) -> std::path::PathBuf {
     let spec = format!(
         r#"name: replicas
 target_host: api.example.com
 enable_async_processing: true
-async_output_destination: "file://{dir}/store"
+async_output_destination: "{store}"
+async: {{ location: {location} }}
 rules:
   endpoints:
     - pathTemplate: /members
@@ -86,7 +90,6 @@ rules:
     - pathTemplate: /slow
       allowedMethods: [GET, POST]
 "#,
-        dir = dir.display()
     );
     let path = dir.join("replicas.yaml");
     std::fs::write(&path, spec).unwrap();
@@ -107,12 +110,20 @@ impl Drop for Replica {
 }
 
 async fn replica(spec: &Path, upstream: SocketAddr) -> Replica {
+    replica_with(spec, upstream, &[]).await
+}
+
+async fn replica_with(spec: &Path, upstream: SocketAddr, env: &[(&str, String)]) -> Replica {
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()
     };
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let child = command
         .args(["serve", "--spec"])
         .arg(spec)
         .args(["--listen", &addr.to_string()])
@@ -177,7 +188,11 @@ async fn settle(replica: &Replica, location: &str, within: Duration) -> (u16, se
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_replica_accepts_and_another_answers_status_and_result() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = write_spec(dir.path());
+    let spec = write_spec(
+        dir.path(),
+        &format!("file://{}/store", dir.path().display()),
+        "proxy",
+    );
     let up = upstream().await;
     let a = replica(&spec, up.addr).await;
     let b = replica(&spec, up.addr).await;
@@ -220,7 +235,11 @@ async fn one_replica_accepts_and_another_answers_status_and_result() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_of_a_killed_replica_is_finished_by_another_after_its_lease() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = write_spec(dir.path());
+    let spec = write_spec(
+        dir.path(),
+        &format!("file://{}/store", dir.path().display()),
+        "proxy",
+    );
     let up = upstream().await;
     let mut a = replica(&spec, up.addr).await;
     let b = replica(&spec, up.addr).await;
@@ -261,4 +280,54 @@ async fn a_job_of_a_killed_replica_is_finished_by_another_after_its_lease() {
         3,
         "the GET ran twice, the POST once"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_s3_replicas_share_jobs_and_presigned_results_are_fetched_by_plain_http() {
+    let Some(s3) = s3server::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = s3.bucket("replicas").url;
+    let spec = write_spec(dir.path(), &store, "presigned");
+    let mut env = Vec::new();
+    if let Some(endpoint) = s3.endpoint() {
+        env.extend([
+            ("AWS_ENDPOINT", endpoint.to_owned()),
+            ("AWS_ALLOW_HTTP", "true".to_owned()),
+            ("AWS_ACCESS_KEY_ID", s3server::ACCESS_KEY.to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", s3server::SECRET_KEY.to_owned()),
+            ("AWS_REGION", s3server::REGION.to_owned()),
+            ("AWS_VIRTUAL_HOSTED_STYLE_REQUEST", "false".to_owned()),
+        ]);
+    }
+    let up = upstream().await;
+    let a = replica_with(&spec, up.addr, &env).await;
+    let b = replica_with(&spec, up.addr, &env).await;
+    let (status, headers, job) = call(&a, "GET", "/members", &[("prefer", "respond-async")])
+        .await
+        .unwrap();
+    assert_eq!(status, 202, "{job}");
+    let location = headers["location"].to_str().unwrap().to_owned();
+    let (status, body) = settle(&b, &location, Duration::from_secs(20)).await;
+    assert_eq!(status, 303, "{body}");
+
+    // The 303 from B points straight at the bucket: a presigned URL any HTTP client can GET.
+    let (_, headers, _) = call(&b, "GET", &location, &[]).await.unwrap();
+    let presigned = headers["location"].to_str().unwrap().to_owned();
+    assert!(presigned.contains("X-Amz-Signature="), "{presigned}");
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let fetched = client.get(presigned.parse().unwrap()).await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    let bytes = fetched.into_body().collect().await.unwrap().to_bytes();
+    let result: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(result[0]["id"], 1);
+    assert_ne!(
+        result[0]["login"], "octocat",
+        "the stored result is sanitized"
+    );
+    // Without the signature the bucket refuses.
+    let unsigned = presigned.split('?').next().unwrap().to_owned();
+    let refused = client.get(unsigned.parse().unwrap()).await.unwrap();
+    assert_eq!(refused.status(), 403);
 }
