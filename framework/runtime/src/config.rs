@@ -317,6 +317,9 @@ pub struct AsyncConfig {
     pub max_job_body: usize,
     /// Callback delivery.
     pub callbacks: crate::callback::CallbackSettings,
+    /// This process's replica id, written into job leases: `SLUICE_REPLICA_ID`, else the host
+    /// name (`HOSTNAME` or /etc/hostname), the process id and a random suffix.
+    pub replica: String,
 }
 
 impl AsyncConfig {
@@ -413,6 +416,16 @@ impl AsyncConfig {
             sweep_interval: duration("SLUICE_SWEEP_INTERVAL", sweep_default)?,
             max_job_body: count("SLUICE_JOB_MAX_BODY_BYTES", 256 << 10)?,
             callbacks: crate::callback::CallbackSettings::resolve(env)?,
+            replica: env.var("SLUICE_REPLICA_ID").unwrap_or_else(|| {
+                let host = env
+                    .var("HOSTNAME")
+                    .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+                    .map(|h| h.trim().to_owned())
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| "sluice".to_owned());
+                let suffix = uuid::Uuid::new_v4().simple().to_string();
+                format!("{host}-{}-{}", std::process::id(), &suffix[..8])
+            }),
         }))
     }
 }

@@ -80,7 +80,7 @@ impl Jobs {
             lease: config.lease,
             ..JobSettings::default()
         };
-        let store = JobStore::new(bucket.clone(), replica_id(), settings);
+        let store = JobStore::new(bucket.clone(), config.replica.clone(), settings);
         let per_second = NonZeroU32::new(config.poll_rate).unwrap_or(NonZeroU32::MIN);
         let burst = per_second.saturating_mul(NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN));
         let polls = governor::RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst));
@@ -529,18 +529,6 @@ pub(crate) async fn read_object(
         Err(object_store::Error::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// A replica id unique per process: host name, process id and a random suffix.
-fn replica_id() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "sluice".to_owned());
-    let suffix = uuid::Uuid::new_v4().simple().to_string();
-    format!("{host}-{}-{}", std::process::id(), &suffix[..8])
 }
 
 /// A random number in [0, 1).
