@@ -715,3 +715,35 @@ async fn callbacks_to_loopback_are_refused_without_the_allowlist() {
         "the receiver was never reached"
     );
 }
+
+#[tokio::test]
+async fn presigned_results_need_a_bucket_that_can_sign() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = async_spec(dir.path(), "async: { location: presigned }").replace(
+        &format!("\"file://{}/async\"", dir.path().display()),
+        "s3://results-bucket/async",
+    );
+    let loaded = sluice_spec::parse_spec("testapi.yaml".as_ref(), &spec).unwrap();
+    let connector = sluice::LoadedConnector::new(loaded);
+    let local = format!("file://{}/local", dir.path().display());
+    let vars: std::collections::HashMap<String, String> = [
+        ("SLUICE_SALT", "salt"),
+        ("SLUICE_API_KEYS", KEY),
+        ("ASYNC_OUTPUT_DESTINATION", local.as_str()),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let config = sluice::config::ServeConfig::resolve(
+        sluice::Connector::spec(&connector),
+        sluice::Routing::rules(&connector),
+        &vars,
+        Default::default(),
+    )
+    .unwrap();
+    let Err(error) = sluice::app::build_proxy(connector, sluice::NoHooks, &config).await else {
+        panic!("a presigned proxy over a local directory must not start");
+    };
+    let message = error.to_string();
+    assert!(message.contains("presign") && message.contains(&local), "{message}");
+}
