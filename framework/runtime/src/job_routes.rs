@@ -330,6 +330,14 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             (&Method::GET | &Method::HEAD, ["jobs", id, "result"]) => {
                 let job = self.caller_job(jobs, &caller, id).await?;
                 match job.status {
+                    JobStatus::Succeeded if jobs.config.location == ResultLocation::Presigned => {
+                        let location = self.result_url(&job).await?;
+                        let mut response = self.json(StatusCode::SEE_OTHER, &self.job_view(&job));
+                        if let Ok(value) = HeaderValue::from_str(&location) {
+                            response.headers_mut().insert(header::LOCATION, value);
+                        }
+                        Ok(response)
+                    }
                     JobStatus::Succeeded => self.result_response(&job, request_id).await,
                     JobStatus::Failed => Ok(self.failed_response(&job, request_id)),
                     status => Err(Problem::new(
@@ -353,13 +361,27 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         }
     }
 
+    /// The caller's job `id`; not found once it is past its retention, even before the sweep
+    /// purges it.
     async fn caller_job(&self, jobs: &Jobs, caller: &Caller, id: &str) -> Result<Job, Problem> {
         let id = parse_id(id)?;
-        jobs.store
+        let job = jobs
+            .store
             .get_for(&caller.id, &id)
             .await
             .map_err(store_problem)?
-            .ok_or_else(|| not_found(&id))
+            .ok_or_else(|| not_found(&id))?;
+        let retention = jiff::SignedDuration::try_from(jobs.config.retention)
+            .unwrap_or(jiff::SignedDuration::MAX);
+        let expired = job
+            .updated_at
+            .checked_add(retention)
+            .is_ok_and(|end| end <= jobs.store.now());
+        if expired {
+            Err(not_found(&id))
+        } else {
+            Ok(job)
+        }
     }
 
     /// The status monitor's answer for `job`.

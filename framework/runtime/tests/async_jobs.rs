@@ -745,5 +745,8 @@ async fn presigned_results_need_a_bucket_that_can_sign() {
         panic!("a presigned proxy over a local directory must not start");
     };
     let message = error.to_string();
-    assert!(message.contains("presign") && message.contains(&local), "{message}");
+    assert!(
+        message.contains("presign") && message.contains(&local),
+        "{message}"
+    );
 }

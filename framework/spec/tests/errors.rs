@@ -320,3 +320,28 @@ fn allow_all_endpoints_is_refused() {
     let errors = rules_errors("allowAllEndpoints: true\nendpoints: []\n");
     assert!(errors[0].message.contains("unsanitized"), "{}", errors[0]);
 }
+
+#[test]
+fn async_required_names_endpoints_of_the_rules() {
+    let rules = "rules:\n  endpoints:\n    - pathTemplate: /orgs/{org}/members\n";
+    let errors = spec_errors(&format!(
+        "{SPEC_HEAD}enable_async_processing: true\nasync:\n  required:\n    - /orgs/{{org}}/member\n{rules}"
+    ));
+    assert_one(
+        &errors,
+        6,
+        7,
+        ErrorCode::InvalidValue,
+        "did you mean `/orgs/{org}/members`?",
+    );
+    let errors = spec_errors(&format!(
+        "{SPEC_HEAD}async: {{ required: [\"/orgs/{{org}}/members\"] }}\n{rules}"
+    ));
+    assert_one(
+        &errors,
+        3,
+        21,
+        ErrorCode::InvalidValue,
+        "`enable_async_processing` is not true",
+    );
+}
