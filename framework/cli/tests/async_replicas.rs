@@ -320,7 +320,12 @@ async fn on_s3_replicas_share_jobs_and_presigned_results_are_fetched_by_plain_ht
         .await
         .unwrap();
     assert_eq!(status, 303);
-    assert!(headers["location"].to_str().unwrap().contains("X-Amz-Signature="));
+    assert!(
+        headers["location"]
+            .to_str()
+            .unwrap()
+            .contains("X-Amz-Signature=")
+    );
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let fetched = client.get(presigned.parse().unwrap()).await.unwrap();
     assert_eq!(fetched.status(), 200);
