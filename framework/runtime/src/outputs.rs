@@ -7,6 +7,8 @@
 //! (a local directory) get it as a `<key>.meta.json` object beside the body.
 
 use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use object_store::{Attribute, Attributes, ObjectStoreExt as _, PutOptions, PutPayload};
@@ -23,6 +25,9 @@ struct Target {
     bucket: Bucket,
     required: bool,
     gzip: bool,
+    /// Cleared once the store answers that it keeps no attributes, so later writes go straight
+    /// to body + sidecar instead of trying attributes first every time.
+    attributes: Arc<AtomicBool>,
 }
 
 /// All side outputs of a connector.
@@ -79,6 +84,7 @@ impl SideOutputs {
                     bucket: Bucket::open(&o.destination.value)?,
                     required: o.required,
                     gzip: o.gzip,
+                    attributes: Arc::new(AtomicBool::new(true)),
                 })
             })
             .collect::<Result<_, ConfigProblem>>()?;
@@ -146,31 +152,34 @@ async fn write_one(target: &Target, record: &Record<'_>) -> Result<(), String> {
     }
     let store = &target.bucket.store;
     let payload = PutPayload::from(Bytes::from(body));
-    let with_attributes = PutOptions {
-        attributes,
-        ..PutOptions::default()
-    };
-    match store.put_opts(&key, payload.clone(), with_attributes).await {
-        Ok(_) => Ok(()),
-        Err(object_store::Error::NotImplemented { .. }) => {
-            // The store keeps no attributes: write the body plain and the metadata beside it.
-            store.put(&key, payload).await.map_err(|e| e.to_string())?;
-            let meta: serde_json::Map<String, serde_json::Value> = metadata
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.into()))
-                .collect();
-            let meta_key = target
-                .bucket
-                .key(&[record.date, &format!("{}.meta.json", record.request_id)]);
-            let bytes = serde_json::to_vec(&meta).map_err(|e| e.to_string())?;
-            store
-                .put(&meta_key, PutPayload::from(bytes))
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+    if target.attributes.load(Ordering::Relaxed) {
+        let with_attributes = PutOptions {
+            attributes,
+            ..PutOptions::default()
+        };
+        match store.put_opts(&key, payload.clone(), with_attributes).await {
+            Ok(_) => return Ok(()),
+            Err(object_store::Error::NotImplemented { .. }) => {
+                target.attributes.store(false, Ordering::Relaxed);
+            }
+            Err(e) => return Err(e.to_string()),
         }
-        Err(e) => Err(e.to_string()),
     }
+    // The store keeps no attributes: the body plain and the metadata beside it, both at once.
+    let meta: serde_json::Map<String, serde_json::Value> = metadata
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.into()))
+        .collect();
+    let meta_key = target
+        .bucket
+        .key(&[record.date, &format!("{}.meta.json", record.request_id)]);
+    let bytes = serde_json::to_vec(&meta).map_err(|e| e.to_string())?;
+    let (body, meta) = futures::future::join(
+        store.put(&key, payload),
+        store.put(&meta_key, PutPayload::from(bytes)),
+    )
+    .await;
+    body.and(meta).map(|_| ()).map_err(|e| e.to_string())
 }
 
 fn metadata(record: &Record<'_>, target: &Target) -> Vec<(&'static str, String)> {
@@ -202,7 +211,9 @@ fn metadata(record: &Record<'_>, target: &Target) -> Vec<(&'static str, String)>
 }
 
 fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Level 1: side outputs are written on the request path, and the fastest level still
+    // shrinks JSON several times.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(body)?;
     encoder.finish()
 }
