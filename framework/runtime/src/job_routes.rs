@@ -138,6 +138,20 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             None => (jobs.store.create(new).await.map_err(store_problem)?, true),
         };
         if !fresh {
+            let same = job.request.method == admitted.method.as_str()
+                && job.request.path == admitted.path
+                && job.request.query == admitted.query;
+            if !same {
+                return Err(Problem::new(
+                    ProblemType::BadAsyncRequest,
+                    format!(
+                        "this Idempotency-Key already created job {} for {} {}; use a new key \
+                         for a different request",
+                        job.id, job.request.method, job.request.path
+                    ),
+                )
+                .with_status(422));
+            }
             // A repeat of an earlier request: the job it created, which runs (or ran) already.
             return Ok(self.accepted(&job, &admitted, false));
         }
