@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::process::{Running, cargo, free_port, http_get, target_dir};
+use crate::process::{Running, cargo, free_port, http_get, http_get_with, target_dir};
 
 const API_KEY: &str = "demo-caller-key";
 
@@ -90,18 +90,59 @@ pub fn run(root: &Path) -> Result<()> {
         pretty(&unauthenticated.body)
     );
 
+    println!("\n--- the same request, asynchronously (`Prefer: respond-async`):");
+    let accepted = http_get_with(
+        proxy_port,
+        path,
+        Some(API_KEY),
+        &[("Prefer", "respond-async")],
+    )?;
+    let location = accepted.header("location").unwrap_or_default().to_owned();
+    println!(
+        "HTTP {}  Location: {location}\n{}",
+        accepted.status,
+        pretty(&accepted.body)
+    );
+    let mut monitor = http_get(proxy_port, &location, Some(API_KEY))?;
+    for _ in 0..100 {
+        if monitor.status != 200 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        monitor = http_get(proxy_port, &location, Some(API_KEY))?;
+    }
+    let result_url = monitor.header("location").unwrap_or_default().to_owned();
+    println!(
+        "\n--- polling {location}: HTTP {}  Location: {result_url}",
+        monitor.status
+    );
+    let result = http_get(proxy_port, &result_url, Some(API_KEY))?;
+    println!(
+        "\n--- the result, from the async bucket (HTTP {}): the same sanitized answer as above",
+        result.status
+    );
+    let same = result.body == answer.body;
+
     let side = root.join("var/github/side");
     println!(
         "\n==> side outputs: original (gzipped) and sanitized copies are under {}",
         side.display()
     );
 
-    if answer.status != 200 || refused.status != 403 || unauthenticated.status != 401 {
+    if answer.status != 200
+        || refused.status != 403
+        || unauthenticated.status != 401
+        || accepted.status != 202
+        || monitor.status != 303
+        || !same
+    {
         bail!(
-            "the demo did not behave as expected (statuses {}, {}, {})",
+            "the demo did not behave as expected (statuses {}, {}, {}, {}, {}; async result equal: {same})",
             answer.status,
             refused.status,
-            unauthenticated.status
+            unauthenticated.status,
+            accepted.status,
+            monitor.status
         );
     }
     println!("\n==> stopping github-proxy and the stand-in upstream");

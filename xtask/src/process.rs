@@ -90,20 +90,47 @@ impl Drop for Running {
 pub struct Answer {
     /// Status code.
     pub status: u16,
+    /// The header lines, as received.
+    pub head: String,
     /// Body.
     pub body: String,
 }
 
+impl Answer {
+    /// The value of header `name` (case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
 /// `GET path` on 127.0.0.1:`port`, with an optional bearer key.
 pub fn http_get(port: u16, path: &str, bearer: Option<&str>) -> Result<Answer> {
+    http_get_with(port, path, bearer, &[])
+}
+
+/// `GET path` on 127.0.0.1:`port`, with an optional bearer key and extra headers.
+pub fn http_get_with(
+    port: u16,
+    path: &str,
+    bearer: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Result<Answer> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let auth = bearer
+    let mut extra = bearer
         .map(|k| format!("Authorization: Bearer {k}\r\n"))
         .unwrap_or_default();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}Connection: close\r\n\r\n"
+    for (name, value) in headers {
+        extra.push_str(&format!("{name}: {value}\r\n"));
+    }
+    stream.write_all(
+        format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}Connection: close\r\n\r\n"
+        )
+        .as_bytes(),
     )?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
@@ -116,6 +143,7 @@ pub fn http_get(port: u16, path: &str, bearer: Option<&str>) -> Result<Answer> {
         .context("no HTTP status")?;
     Ok(Answer {
         status,
+        head: head.to_owned(),
         body: body.to_owned(),
     })
 }
