@@ -32,7 +32,7 @@ pub(super) enum Compiled {
         include_reversible: bool,
     },
     FilterTokenByRegex {
-        delimiter: Regex,
+        delimiter: text::Delimiter,
         filters: RegexSet,
     },
     Tokenize(Option<Regex>),
@@ -85,7 +85,7 @@ impl Compiled {
             Transform::FilterTokenByRegex {
                 delimiter, filters, ..
             } => Self::FilterTokenByRegex {
-                delimiter: delimiter.regex().clone(),
+                delimiter: text::Delimiter::new(delimiter.regex()),
                 filters: text::full_match_set(
                     &filters.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
                 ),

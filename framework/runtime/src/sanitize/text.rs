@@ -133,7 +133,11 @@ impl Exceptions {
 /// `filterTokenByRegex`: splits on the delimiter (Java's `split`), keeps tokens that fully match
 /// a filter, joins them with a space; `None` (null) when nothing is kept. `filters` holds the
 /// anchored filters as one set: a token is kept when any of them matches it.
-pub(crate) fn filter_tokens(text: &str, delimiter: &Regex, filters: &RegexSet) -> Option<String> {
+pub(crate) fn filter_tokens(
+    text: &str,
+    delimiter: &Delimiter,
+    filters: &RegexSet,
+) -> Option<String> {
     let mut joined = String::new();
     let mut first = true;
     for token in java_split(text, delimiter) {
@@ -161,18 +165,26 @@ pub(crate) fn full_match_set(patterns: &[&str]) -> RegexSet {
 
 /// Java's `String.split(regex)`: trailing empty strings dropped; a zero-width match at the start
 /// yields no leading empty string.
-fn java_split<'t>(text: &'t str, delimiter: &Regex) -> Vec<&'t str> {
+fn java_split<'t>(text: &'t str, delimiter: &Delimiter) -> Vec<&'t str> {
+    match delimiter {
+        Delimiter::Whitespace => java_split_at(text, whitespace_runs(text)),
+        Delimiter::Regex(re) => java_split_at(text, re.find_iter(text).map(|m| m.range())),
+    }
+}
+
+/// `java_split` given the delimiter's matches, in order.
+fn java_split_at(text: &str, matches: impl Iterator<Item = std::ops::Range<usize>>) -> Vec<&str> {
     let mut pieces = Vec::new();
     let mut last = 0;
-    for m in delimiter.find_iter(text) {
-        if m.start() == 0 && m.end() == 0 {
+    for m in matches {
+        if m.start == 0 && m.end == 0 {
             continue;
         }
-        if m.start() == m.end() && m.start() == text.len() {
+        if m.start == m.end && m.start == text.len() {
             break;
         }
-        pieces.push(&text[last..m.start()]);
-        last = m.end();
+        pieces.push(&text[last..m.start]);
+        last = m.end;
     }
     pieces.push(&text[last..]);
     while pieces.last() == Some(&"") && pieces.len() > 1 {
@@ -184,9 +196,59 @@ fn java_split<'t>(text: &'t str, delimiter: &Regex) -> Vec<&'t str> {
     pieces
 }
 
+/// The matches of the regex `\s+` (Unicode `White_Space`, which is what `char::is_whitespace`
+/// tests): every maximal run of whitespace.
+fn whitespace_runs(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (start, _) = chars.find(|(_, c)| c.is_whitespace())?;
+        let mut end = text.len();
+        while let Some(&(i, c)) = chars.peek() {
+            if !c.is_whitespace() {
+                end = i;
+                break;
+            }
+            chars.next();
+        }
+        Some(start..end)
+    })
+}
+
+/// A `filterTokenByRegex` delimiter: the default `\s+` is scanned by hand (most rules use it, and
+/// a regex search per token costs more than the token), anything else is a regex.
+#[derive(Debug, Clone)]
+pub(crate) enum Delimiter {
+    /// `\s+`.
+    Whitespace,
+    /// Any other pattern.
+    Regex(Regex),
+}
+
+impl Delimiter {
+    pub(crate) fn new(regex: &Regex) -> Self {
+        if regex.as_str() == r"\s+" {
+            Self::Whitespace
+        } else {
+            Self::Regex(regex.clone())
+        }
+    }
+}
+
 /// `textDigest`: `{"keywords"?:{…},"length":…,"word_count":…}` as a compact JSON string;
 /// `length` counts UTF-16 code units, as Java does.
 pub(crate) fn text_digest(text: &str, keywords: &[String]) -> String {
+    if keywords.is_empty() {
+        // The common case, written directly: the same bytes as the map below gives.
+        let (length, words) = if text.is_empty() {
+            (0, 0)
+        } else {
+            (
+                text.encode_utf16().count(),
+                java_word_count(java_trim(text)),
+            )
+        };
+        return format!(r#"{{"length":{length},"word_count":{words}}}"#);
+    }
     let mut digest = BTreeMap::new();
     if text.is_empty() {
         digest.insert("length", Value::from(0));
@@ -264,7 +326,7 @@ mod tests {
 
     #[test]
     fn tokens_are_filtered_like_psoxy() {
-        let delimiter = Regex::new(r"\s+").unwrap();
+        let delimiter = Delimiter::new(&Regex::new(r"\s+").unwrap());
         let zoom = full_match_set(&[r"https://[^.]+\.zoom\.us/.*"]);
         assert_eq!(
             filter_tokens(
@@ -297,7 +359,7 @@ mod tests {
 
     fn filter_tokens_reference(text: &str, delimiter: &Regex, filters: &[&str]) -> Option<String> {
         let filters: Vec<Regex> = filters.iter().map(|f| full_match(f)).collect();
-        let kept: Vec<&str> = java_split(text, delimiter)
+        let kept: Vec<&str> = java_split(text, &Delimiter::Regex(delimiter.clone()))
             .into_iter()
             .filter(|token| filters.iter().any(|f| f.is_match(token)))
             .collect();
@@ -382,6 +444,15 @@ mod tests {
         }
 
         #[test]
+        fn whitespace_runs_are_the_matches_of_backslash_s_plus(text in arb_text(), any in ".*") {
+            let re = Regex::new(r"\s+").unwrap();
+            for t in [&text, &any] {
+                let expected: Vec<_> = re.find_iter(t).map(|m| m.range()).collect();
+                proptest::prop_assert_eq!(whitespace_runs(t).collect::<Vec<_>>(), expected);
+            }
+        }
+
+        #[test]
         fn token_filter_sets_equal_any_of_the_filters(
             text in arb_text(),
             picks in proptest::collection::vec(0..FILTERS.len(), 1..4),
@@ -390,7 +461,7 @@ mod tests {
             let chosen: Vec<&str> = picks.iter().map(|&i| FILTERS[i]).collect();
             let delimiter = Regex::new(delimiter).unwrap();
             proptest::prop_assert_eq!(
-                filter_tokens(&text, &delimiter, &full_match_set(&chosen)),
+                filter_tokens(&text, &Delimiter::new(&delimiter), &full_match_set(&chosen)),
                 filter_tokens_reference(&text, &delimiter, &chosen)
             );
         }
@@ -398,7 +469,7 @@ mod tests {
 
     #[test]
     fn java_split_drops_trailing_empties_and_keeps_a_leading_one() {
-        let comma = Regex::new(",").unwrap();
+        let comma = Delimiter::new(&Regex::new(",").unwrap());
         assert_eq!(java_split("a,b,,", &comma), ["a", "b"]);
         assert_eq!(java_split(",a", &comma), ["", "a"]);
         assert_eq!(java_split("", &comma), [""]);
