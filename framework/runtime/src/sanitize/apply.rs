@@ -2,7 +2,7 @@
 //! the [`Applier`](super::plan::Applier) that applies them to matched values with psoxy's
 //! handling of nulls, blanks and unexpected types.
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde_json::Value;
 use sluice_spec::jsonpath::JsonPath;
 use sluice_spec::transform::{Encoding, Transform, TransformKind};
@@ -32,8 +32,8 @@ pub(super) enum Compiled {
         include_reversible: bool,
     },
     FilterTokenByRegex {
-        delimiter: Regex,
-        filters: Vec<Regex>,
+        delimiter: text::Delimiter,
+        filters: RegexSet,
     },
     Tokenize(Option<Regex>),
     TextDigest {
@@ -85,8 +85,10 @@ impl Compiled {
             Transform::FilterTokenByRegex {
                 delimiter, filters, ..
             } => Self::FilterTokenByRegex {
-                delimiter: delimiter.regex().clone(),
-                filters: filters.iter().map(|f| full_match(f.as_str())).collect(),
+                delimiter: text::Delimiter::new(delimiter.regex()),
+                filters: text::full_match_set(
+                    &filters.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+                ),
             },
             Transform::Tokenize { regex, .. } => {
                 Self::Tokenize(regex.as_ref().map(|r| full_match(r.as_str())))

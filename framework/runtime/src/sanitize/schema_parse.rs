@@ -4,6 +4,7 @@
 //! ([`super::schema_filter`]) gives; schemas whose outcome depends on a whole value (`anyOf`,
 //! `oneOf`, `if`/`then`/`else`, `const`) parse that value in full and filter it as before.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -47,6 +48,37 @@ impl<'de> DeserializeSeed<'de> for SchemaSeed<'_> {
             schema,
             defs: self.defs,
         })
+    }
+}
+
+/// An object key, borrowed from the input unless it had to be unescaped.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
     }
 }
 
@@ -119,8 +151,9 @@ impl<'de> Visitor<'de> for SchemaVisitor<'_> {
         let mut out = Map::new();
         // Keys whose (last) value did not match: the object then does not match either.
         let mut not_matched: HashSet<String> = HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let Some(property) = properties.get(&key) else {
+        // Keys are borrowed from the input where possible: skipped ones are never allocated.
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let Some(property) = properties.get(&*key) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
@@ -129,11 +162,13 @@ impl<'de> Visitor<'de> for SchemaVisitor<'_> {
                 defs: self.defs,
             })? {
                 Filtered::Kept(value) => {
-                    not_matched.remove(&key);
-                    out.insert(key, value);
+                    if !not_matched.is_empty() {
+                        not_matched.remove(&*key);
+                    }
+                    out.insert(key.into_owned(), value);
                 }
                 Filtered::NotMatched => {
-                    not_matched.insert(key);
+                    not_matched.insert(key.into_owned());
                 }
             }
         }

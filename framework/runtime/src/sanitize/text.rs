@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde_json::Value;
 
 use super::output::to_json_string;
@@ -82,61 +82,109 @@ impl Phrases {
 
 /// `redactExceptSubstringsMatchingRegexes`: the longest substring matching one of the
 /// exceptions (the first listed on a tie); `""` when none matches.
+///
+/// Each exception is wrapped as `^.*?(E).*?$` (Java's `.`), which needs a capture search over the
+/// whole text. A wrapped pattern can only match where `E` itself matches somewhere in the text
+/// (the group holds exactly `E`, and assertions such as `\b` see the same text), so one set
+/// search of the bare exceptions first says which wrapped patterns are worth running at all:
+/// most titles match none.
 #[derive(Debug, Clone)]
-pub(crate) struct Exceptions(Vec<Regex>);
+pub(crate) struct Exceptions {
+    wrapped: Vec<Regex>,
+    /// The bare exceptions, when they all compile on their own.
+    prefilter: Option<RegexSet>,
+}
 
 impl Exceptions {
     pub(crate) fn new(exceptions: &[&str]) -> Self {
-        Self(
-            exceptions
+        Self {
+            wrapped: exceptions
                 .iter()
                 .map(|e| {
                     Regex::new(&format!("^{JAVA_DOT}*?({e}){JAVA_DOT}*?$"))
                         .expect("a pattern that compiled also compiles wrapped")
                 })
                 .collect(),
-        )
+            prefilter: RegexSet::new(exceptions).ok(),
+        }
     }
 
     pub(crate) fn apply(&self, text: &str) -> String {
         let mut best: Option<&str> = None;
-        for re in &self.0 {
+        let mut consider = |re: &Regex| {
             if let Some(m) = re.captures(text).and_then(|c| c.get(1))
                 && best.is_none_or(|b| m.as_str().chars().count() > b.chars().count())
             {
                 best = Some(m.as_str());
             }
+        };
+        match &self.prefilter {
+            // `matches` lists the candidates in rule order, which keeps the tie rule.
+            Some(set) => set
+                .matches(text)
+                .iter()
+                .for_each(|i| consider(&self.wrapped[i])),
+            None => self.wrapped.iter().for_each(&mut consider),
         }
         best.unwrap_or_default().to_owned()
     }
 }
 
 /// `filterTokenByRegex`: splits on the delimiter (Java's `split`), keeps tokens that fully match
-/// a filter, joins them with a space; `None` (null) when nothing is kept.
-pub(crate) fn filter_tokens(text: &str, delimiter: &Regex, filters: &[Regex]) -> Option<String> {
-    let kept: Vec<&str> = java_split(text, delimiter)
-        .into_iter()
-        .filter(|token| filters.iter().any(|f| f.is_match(token)))
-        .collect();
-    let joined = kept.join(" ");
+/// a filter, joins them with a space; `None` (null) when nothing is kept. `filters` holds the
+/// anchored filters as one set: a token is kept when any of them matches it.
+pub(crate) fn filter_tokens(
+    text: &str,
+    delimiter: &Delimiter,
+    filters: &RegexSet,
+) -> Option<String> {
+    let mut joined = String::new();
+    let mut first = true;
+    for token in java_split(text, delimiter) {
+        if filters.is_match(token) {
+            if !first {
+                joined.push(' ');
+            }
+            first = false;
+            joined.push_str(token);
+        }
+    }
     let trimmed = java_trim(&joined);
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    if trimmed.len() == joined.len() {
+        (!joined.is_empty()).then_some(joined)
+    } else {
+        (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    }
+}
+
+/// The anchored (`^(?:…)$`) forms of `patterns` as one set, for Java `matches()` against any.
+pub(crate) fn full_match_set(patterns: &[&str]) -> RegexSet {
+    RegexSet::new(patterns.iter().map(|p| format!("^(?:{p})$")))
+        .expect("patterns that compiled also compile anchored")
 }
 
 /// Java's `String.split(regex)`: trailing empty strings dropped; a zero-width match at the start
 /// yields no leading empty string.
-fn java_split<'t>(text: &'t str, delimiter: &Regex) -> Vec<&'t str> {
+fn java_split<'t>(text: &'t str, delimiter: &Delimiter) -> Vec<&'t str> {
+    match delimiter {
+        Delimiter::Whitespace => java_split_at(text, whitespace_runs(text)),
+        Delimiter::Regex(re) => java_split_at(text, re.find_iter(text).map(|m| m.range())),
+    }
+}
+
+/// `java_split` given the delimiter's matches, in order.
+fn java_split_at(text: &str, matches: impl Iterator<Item = std::ops::Range<usize>>) -> Vec<&str> {
     let mut pieces = Vec::new();
     let mut last = 0;
-    for m in delimiter.find_iter(text) {
-        if m.start() == 0 && m.end() == 0 {
+    for m in matches {
+        if m.start == 0 && m.end == 0 {
             continue;
         }
-        if m.start() == m.end() && m.start() == text.len() {
+        if m.start == m.end && m.start == text.len() {
             break;
         }
-        pieces.push(&text[last..m.start()]);
-        last = m.end();
+        pieces.push(&text[last..m.start]);
+        last = m.end;
     }
     pieces.push(&text[last..]);
     while pieces.last() == Some(&"") && pieces.len() > 1 {
@@ -148,9 +196,59 @@ fn java_split<'t>(text: &'t str, delimiter: &Regex) -> Vec<&'t str> {
     pieces
 }
 
+/// The matches of the regex `\s+` (Unicode `White_Space`, which is what `char::is_whitespace`
+/// tests): every maximal run of whitespace.
+fn whitespace_runs(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (start, _) = chars.find(|(_, c)| c.is_whitespace())?;
+        let mut end = text.len();
+        while let Some(&(i, c)) = chars.peek() {
+            if !c.is_whitespace() {
+                end = i;
+                break;
+            }
+            chars.next();
+        }
+        Some(start..end)
+    })
+}
+
+/// A `filterTokenByRegex` delimiter: the default `\s+` is scanned by hand (most rules use it, and
+/// a regex search per token costs more than the token), anything else is a regex.
+#[derive(Debug, Clone)]
+pub(crate) enum Delimiter {
+    /// `\s+`.
+    Whitespace,
+    /// Any other pattern.
+    Regex(Regex),
+}
+
+impl Delimiter {
+    pub(crate) fn new(regex: &Regex) -> Self {
+        if regex.as_str() == r"\s+" {
+            Self::Whitespace
+        } else {
+            Self::Regex(regex.clone())
+        }
+    }
+}
+
 /// `textDigest`: `{"keywords"?:{…},"length":…,"word_count":…}` as a compact JSON string;
 /// `length` counts UTF-16 code units, as Java does.
 pub(crate) fn text_digest(text: &str, keywords: &[String]) -> String {
+    if keywords.is_empty() {
+        // The common case, written directly: the same bytes as the map below gives.
+        let (length, words) = if text.is_empty() {
+            (0, 0)
+        } else {
+            (
+                text.encode_utf16().count(),
+                java_word_count(java_trim(text)),
+            )
+        };
+        return format!(r#"{{"length":{length},"word_count":{words}}}"#);
+    }
     let mut digest = BTreeMap::new();
     if text.is_empty() {
         digest.insert("length", Value::from(0));
@@ -228,8 +326,8 @@ mod tests {
 
     #[test]
     fn tokens_are_filtered_like_psoxy() {
-        let delimiter = Regex::new(r"\s+").unwrap();
-        let zoom = [full_match(r"https://[^.]+\.zoom\.us/.*")];
+        let delimiter = Delimiter::new(&Regex::new(r"\s+").unwrap());
+        let zoom = full_match_set(&[r"https://[^.]+\.zoom\.us/.*"]);
         assert_eq!(
             filter_tokens(
                 "come to my zoom meeting! \r\n https://acme.zoom.us/12312345?pwd=1234asAf",
@@ -245,9 +343,133 @@ mod tests {
         );
     }
 
+    /// The implementations the prefiltered ones replaced, kept as the reference.
+    fn exceptions_reference(exceptions: &[&str], text: &str) -> String {
+        let mut best: Option<&str> = None;
+        for e in exceptions {
+            let re = Regex::new(&format!("^{JAVA_DOT}*?({e}){JAVA_DOT}*?$")).unwrap();
+            if let Some(m) = re.captures(text).and_then(|c| c.get(1))
+                && best.is_none_or(|b| m.as_str().chars().count() > b.chars().count())
+            {
+                best = Some(m.as_str());
+            }
+        }
+        best.unwrap_or_default().to_owned()
+    }
+
+    fn filter_tokens_reference(text: &str, delimiter: &Regex, filters: &[&str]) -> Option<String> {
+        let filters: Vec<Regex> = filters.iter().map(|f| full_match(f)).collect();
+        let kept: Vec<&str> = java_split(text, &Delimiter::Regex(delimiter.clone()))
+            .into_iter()
+            .filter(|token| filters.iter().any(|f| f.is_match(token)))
+            .collect();
+        let joined = kept.join(" ");
+        let trimmed = java_trim(&joined);
+        (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    }
+
+    const EXCEPTIONS: &[&str] = &[
+        r"(?i)\bfocus(\s|-)?time\b",
+        r"(?i)\bno(\s|-)meetings?\b",
+        r"(?i)\b(OOO|out of office)\b",
+        r"(?i)\b1\s?(:|on|-on-)\s?1\b",
+        r"(?i)\bstand\s?-?up\b",
+        r"(?i)\binterview\b",
+        r"^a",
+        r"b$",
+        r"a|ab",
+        r"(?m)^x$",
+        r"x*",
+        r"é+",
+    ];
+
+    const FILTERS: &[&str] = &[
+        r"https://([a-z0-9-]+\.)?zoom\.us/[jw]/[0-9]+\S*",
+        r"^https://meet\.google\.com/[a-z]{3}-[a-z]{4}-[a-z]{3}\S*$",
+        r"x|xy",
+        r"",
+    ];
+
+    fn arb_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let pieces = prop::sample::select(vec![
+            "focus",
+            "Focus",
+            " ",
+            "-",
+            "time",
+            "no",
+            "meeting",
+            "meetings",
+            "OOO",
+            "out of office",
+            "1",
+            ":",
+            "on",
+            "-on-",
+            "stand",
+            "up",
+            "interview",
+            "a",
+            "ab",
+            "b",
+            "x",
+            "xy",
+            "é",
+            "\n",
+            "\r",
+            "\u{85}",
+            "\u{2028}",
+            "\t",
+            "  ",
+            "https://acme.zoom.us/j/123?pwd=z",
+            "https://meet.google.com/abc-defg-hij",
+            "zoom.us/j/1",
+            "\u{a0}",
+        ]);
+        prop::collection::vec(pieces, 0..12).prop_map(|p| p.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prefiltered_exceptions_equal_the_wrapped_regexes(
+            text in arb_text(),
+            picks in proptest::collection::vec(0..EXCEPTIONS.len(), 1..5),
+        ) {
+            let chosen: Vec<&str> = picks.iter().map(|&i| EXCEPTIONS[i]).collect();
+            proptest::prop_assert_eq!(
+                Exceptions::new(&chosen).apply(&text),
+                exceptions_reference(&chosen, &text)
+            );
+        }
+
+        #[test]
+        fn whitespace_runs_are_the_matches_of_backslash_s_plus(text in arb_text(), any in ".*") {
+            let re = Regex::new(r"\s+").unwrap();
+            for t in [&text, &any] {
+                let expected: Vec<_> = re.find_iter(t).map(|m| m.range()).collect();
+                proptest::prop_assert_eq!(whitespace_runs(t).collect::<Vec<_>>(), expected);
+            }
+        }
+
+        #[test]
+        fn token_filter_sets_equal_any_of_the_filters(
+            text in arb_text(),
+            picks in proptest::collection::vec(0..FILTERS.len(), 1..4),
+            delimiter in proptest::sample::select(vec![r"\s+", " ", "o", "x*"]),
+        ) {
+            let chosen: Vec<&str> = picks.iter().map(|&i| FILTERS[i]).collect();
+            let delimiter = Regex::new(delimiter).unwrap();
+            proptest::prop_assert_eq!(
+                filter_tokens(&text, &Delimiter::new(&delimiter), &full_match_set(&chosen)),
+                filter_tokens_reference(&text, &delimiter, &chosen)
+            );
+        }
+    }
+
     #[test]
     fn java_split_drops_trailing_empties_and_keeps_a_leading_one() {
-        let comma = Regex::new(",").unwrap();
+        let comma = Delimiter::new(&Regex::new(",").unwrap());
         assert_eq!(java_split("a,b,,", &comma), ["a", "b"]);
         assert_eq!(java_split(",a", &comma), ["", "a"]);
         assert_eq!(java_split("", &comma), [""]);
