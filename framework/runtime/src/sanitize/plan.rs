@@ -256,6 +256,10 @@ struct PathSet {
 }
 
 impl PathSet {
+    fn is_empty(&self) -> bool {
+        self.low == 0 && self.high.is_empty()
+    }
+
     fn insert(&mut self, path: u32) {
         if path < 64 {
             self.low |= 1 << path;
@@ -367,15 +371,47 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
             self.visit_children(node, &reaches, &scans)?;
         }
 
-        let mut effect = Effect::Keep;
+        self.apply_matched(node, matched)
+    }
+
+    /// Applies the transforms of the paths `node` completes, in path order.
+    fn apply_matched(&self, node: &mut Value, matched: PathSet) -> Result<Effect, A::Error> {
         for path in matched.into_sorted() {
             let transform = self.stage.paths[path as usize].transform;
             if self.applier.apply(transform, node)? == Effect::Remove {
-                effect = Effect::Remove;
-                break;
+                return Ok(Effect::Remove);
             }
         }
-        Ok(effect)
+        Ok(Effect::Keep)
+    }
+
+    /// Visits one child: a scalar can only complete paths (no step applies to it), so its
+    /// completed paths are collected directly instead of through a list of states.
+    fn visit_child(
+        &self,
+        reaches: &[Reach<'p>],
+        scans: &[State],
+        key: Option<&str>,
+        index: Option<usize>,
+        child: &mut Value,
+    ) -> Result<Effect, A::Error> {
+        if !(child.is_object() || child.is_array()) {
+            let mut matched = PathSet::default();
+            self.reach_child(reaches, key, index, child, |s| {
+                if s.step as usize == self.segments(s).len() {
+                    matched.insert(s.path);
+                }
+            });
+            if matched.is_empty() {
+                return Ok(Effect::Keep);
+            }
+            return self.apply_matched(child, matched);
+        }
+        let states = self.child_states(reaches, scans, key, index, child);
+        if states.is_empty() {
+            return Ok(Effect::Keep);
+        }
+        self.visit(child, states)
     }
 
     /// Jayway's `child` step at `node`: filters on objects continue at the node itself; other
@@ -434,11 +470,7 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
             Value::Object(map) => {
                 let mut removed: Vec<String> = Vec::new();
                 for (key, child) in map.iter_mut() {
-                    let states = self.child_states(reaches, scans, Some(key), None, child);
-                    if states.is_empty() {
-                        continue;
-                    }
-                    match self.visit(child, states) {
+                    match self.visit_child(reaches, scans, Some(key), None, child) {
                         Ok(Effect::Keep) => {}
                         Ok(Effect::Remove) => removed.push(key.clone()),
                         Err(mut e) => {
@@ -452,11 +484,7 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
             Value::Array(items) => {
                 let mut removed: Vec<usize> = Vec::new();
                 for (index, child) in items.iter_mut().enumerate() {
-                    let states = self.child_states(reaches, scans, None, Some(index), child);
-                    if states.is_empty() {
-                        continue;
-                    }
-                    match self.visit(child, states) {
+                    match self.visit_child(reaches, scans, None, Some(index), child) {
                         Ok(Effect::Keep) => {}
                         Ok(Effect::Remove) => removed.push(index),
                         Err(mut e) => {
@@ -489,6 +517,24 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
                 states.push(s);
             }
         };
+        self.reach_child(reaches, key, index, child, &mut add);
+        if child.is_object() || child.is_array() {
+            for scan in scans {
+                add(*scan);
+            }
+        }
+        states
+    }
+
+    /// Calls `add` with each state the parent's `reaches` give the child (possibly repeated).
+    fn reach_child(
+        &self,
+        reaches: &[Reach<'p>],
+        key: Option<&str>,
+        index: Option<usize>,
+        child: &Value,
+        mut add: impl FnMut(State),
+    ) {
         for reach in reaches {
             match reach {
                 Reach::All(next) => add(*next),
@@ -515,12 +561,6 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
                 }
             }
         }
-        if child.is_object() || child.is_array() {
-            for scan in scans {
-                add(*scan);
-            }
-        }
-        states
     }
 }
 
