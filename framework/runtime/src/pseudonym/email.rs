@@ -38,6 +38,33 @@ impl Mailbox {
 
 /// The mailbox `text` is, if all of it is one (`name-addr` or `addr-spec`).
 pub(crate) fn parse_mailbox(text: &str) -> Option<Mailbox> {
+    plain_address(text).or_else(|| parse_mailbox_general(text))
+}
+
+/// The common case without the general parser: `text` is exactly `local@domain`, the local part
+/// a dot-atom (`atext+ ("." atext+)*`) and the domain a valid RFC 1035 name, with no display
+/// name, comment or white space. The general parser reads such a text as a bare addr-spec with
+/// nothing to trim, unquote or clean, so the mailbox is the two parts as written. `None` for
+/// anything else (the general parser decides).
+fn plain_address(text: &str) -> Option<Mailbox> {
+    let (local, domain) = text.split_once('@')?;
+    let local_ok = !local.is_empty()
+        && local
+            .split('.')
+            .all(|atom| !atom.is_empty() && atom.chars().all(is_atext));
+    let domain_ok = domain
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && is_rfc1035_domain(domain);
+    (local_ok && domain_ok).then(|| Mailbox {
+        personal: None,
+        local: local.to_string(),
+        domain: domain.to_string(),
+    })
+}
+
+/// [`parse_mailbox`] by the general parser alone.
+fn parse_mailbox_general(text: &str) -> Option<Mailbox> {
     let p = Parser::new(text);
     let (end, mb) = p.mailbox(0, true)?;
     (end == p.len()).then_some(mb)
@@ -423,6 +450,24 @@ fn clean_personal(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_plain_address_shortcut_agrees_with_the_general_parser(
+            text in prop_oneof![
+                "[a-zA-Z0-9.+_'\\-]{0,8}@[a-zA-Z0-9.-]{0,12}",
+                "[a-z.]{0,4}@?[a-z.]{0,4}(\\.[a-zA-Z]{1,3})?",
+                "[ a-zA-Z0-9.@<>()\"+,;:\\[\\]é\t-]{0,16}",
+                "\\PC{0,12}",
+            ]
+        ) {
+            if let Some(fast) = plain_address(&text) {
+                prop_assert_eq!(Some(fast), parse_mailbox_general(&text), "text {:?}", text);
+            }
+            prop_assert_eq!(parse_mailbox(&text), parse_mailbox_general(&text), "text {:?}", text);
+        }
+    }
 
     fn mb(s: &str) -> Option<(Option<String>, String, String)> {
         parse_mailbox(s).map(|m| (m.personal, m.local, m.domain))

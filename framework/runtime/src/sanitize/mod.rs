@@ -212,31 +212,45 @@ impl Sanitizer {
 /// traversal a filter would see the original values instead; so a transform whose filters or
 /// condition read a property an earlier transform of the stage may change starts a new stage.
 fn stages(json_paths: &[Vec<JsonPath>], conditions: &[Option<JsonPath>]) -> Vec<Stage> {
-    let mut groups: Vec<(Vec<usize>, plan::Names)> = Vec::new();
+    // Each group: its transforms, the names they touch, and the paths that touch them.
+    let mut groups: Vec<(Vec<usize>, plan::Names, Vec<&JsonPath>)> = Vec::new();
     for (index, paths) in json_paths.iter().enumerate() {
-        let mut reads = plan::Names::default();
-        for p in paths {
-            reads.extend(plan::filter_reads(p.segments()));
-        }
+        let mut condition_reads = plan::Names::default();
         if let Some(condition) = &conditions[index] {
-            reads.extend(plan::path_reads(condition.segments()));
+            condition_reads = plan::path_reads(condition.segments());
             // A condition on the whole document (`$`) depends on everything.
-            if reads.is_empty() {
-                reads = plan::Names::anything();
+            if condition_reads.is_empty() {
+                condition_reads = plan::Names::anything();
             }
         }
         let touched = plan::touched_names(paths);
+        // A filter depends on an earlier path when that path may change a name the filter
+        // reads, unless the filter only reads below `@` and the two paths part ways by name
+        // (so the earlier path changes nothing inside the filtered nodes).
+        let depends = |earlier: &[&JsonPath], touched_so_far: &plan::Names| {
+            touched_so_far.overlaps(&condition_reads)
+                || paths.iter().any(|p| {
+                    let reads = plan::filter_reads(p.segments());
+                    !reads.is_empty()
+                        && earlier.iter().any(|a| {
+                            plan::touched_names(std::slice::from_ref(*a)).overlaps(&reads)
+                                && (plan::path_uses_root(p.segments())
+                                    || !plan::disjoint(a.segments(), p.segments()))
+                        })
+                })
+        };
         match groups.last_mut() {
-            Some((group, touched_so_far)) if !touched_so_far.overlaps(&reads) => {
+            Some((group, touched_so_far, earlier)) if !depends(earlier, touched_so_far) => {
                 group.push(index);
                 touched_so_far.extend(touched);
+                earlier.extend(paths.iter());
             }
-            _ => groups.push((vec![index], touched)),
+            _ => groups.push((vec![index], touched, paths.iter().collect())),
         }
     }
     groups
         .into_iter()
-        .map(|(group, _)| Stage::new(group.into_iter().map(|i| (i, json_paths[i].as_slice()))))
+        .map(|(group, _, _)| Stage::new(group.into_iter().map(|i| (i, json_paths[i].as_slice()))))
         .collect()
 }
 
@@ -277,5 +291,31 @@ mod tests {
             ],
         );
         assert_eq!(conditioned.len(), 2);
+        // Slack's mention rule: `reply_users[*]` may change any name, but only under
+        // `reply_users`, never inside `blocks` where the filter reads.
+        let parted = stages(
+            &[
+                paths(&["$.messages[*].user", "$.messages[*].reply_users[*]"]),
+                paths(&["$.messages[*].blocks..[?(@.type == 'user')].user_id"]),
+            ],
+            &[None, None],
+        );
+        assert_eq!(parted.len(), 1);
+        // Not parted: a descendant step or a filter before the names differ, or a `$` filter.
+        for (earlier, later) in [
+            ("$..type", "$.b[?(@.type == 'x')]"),
+            ("$.a[*].type", "$.a[?(@.type == 'x')].b"),
+            ("$[?(@.k)].a.type", "$.b[?(@.type == 'x')]"),
+            ("$.a.type", "$.b[?($.a.type == 'x')]"),
+            ("$.b.c.type", "$.b[?(@.c.type == 'x')]"),
+        ] {
+            let split = stages(&[paths(&[earlier]), paths(&[later])], &[None, None]);
+            assert_eq!(split.len(), 2, "{earlier} then {later}");
+        }
+        let apart = stages(
+            &[paths(&["$.a[*].type"]), paths(&["$.b[?(@.type == 'x')]"])],
+            &[None, None],
+        );
+        assert_eq!(apart.len(), 1);
     }
 }

@@ -15,7 +15,9 @@
 //! (a property test checks that the two agree).
 
 use serde_json::{Map, Value};
-use sluice_spec::jsonpath::{FilterExpr, JsonPath, Operand, PathRoot, Segment, Selector};
+use sluice_spec::jsonpath::{
+    CompareOp, FilterExpr, JsonPath, Literal, Operand, PathRoot, Segment, Selector,
+};
 
 /// One JSONPath of one transform.
 #[derive(Debug, Clone)]
@@ -160,6 +162,39 @@ fn filter_expr_reads(f: &FilterExpr, out: &mut Names) {
     }
 }
 
+/// Whether a filter in these segments refers to the document root (`$`).
+pub(crate) fn path_uses_root(segments: &[Segment]) -> bool {
+    segments.iter().any(segment_uses_root)
+}
+
+/// Whether the nodes path `a` reaches and the nodes path `b` reaches lie in disjoint subtrees:
+/// after the same number of one-level steps (child steps other than filters, which on an object
+/// stay at the node), the two take child names no node can have under both. Everything `a`
+/// selects and everything a relative (`@`) filter of `b` reads are then in different subtrees.
+pub(crate) fn disjoint(a: &[Segment], b: &[Segment]) -> bool {
+    for (sa, sb) in a.iter().zip(b) {
+        let (Segment::Child(sa), Segment::Child(sb)) = (sa, sb) else {
+            return false;
+        };
+        let names = |s: &Selector| -> Option<Vec<String>> {
+            match s {
+                Selector::Name(n) => Some(vec![n.clone()]),
+                Selector::Names(ns) => Some(ns.clone()),
+                _ => None,
+            }
+        };
+        if let (Some(na), Some(nb)) = (names(sa), names(sb))
+            && !na.iter().any(|n| nb.contains(n))
+        {
+            return true;
+        }
+        if matches!(sa, Selector::Filter(_)) || matches!(sb, Selector::Filter(_)) {
+            return false;
+        }
+    }
+    false
+}
+
 fn segment_uses_root(segment: &Segment) -> bool {
     match segment.selector() {
         Selector::Filter(f) => filter_uses_root(f),
@@ -212,6 +247,43 @@ struct State {
     step: u32,
 }
 
+/// The paths a node completes: a bit per path below 64 (most stages have a handful), a list
+/// for the rest.
+#[derive(Default)]
+struct PathSet {
+    low: u64,
+    high: Vec<u32>,
+}
+
+impl PathSet {
+    fn is_empty(&self) -> bool {
+        self.low == 0 && self.high.is_empty()
+    }
+
+    fn insert(&mut self, path: u32) {
+        if path < 64 {
+            self.low |= 1 << path;
+        } else {
+            self.high.push(path);
+        }
+    }
+
+    /// The paths, ascending, each once.
+    fn into_sorted(mut self) -> impl Iterator<Item = u32> {
+        self.high.sort_unstable();
+        self.high.dedup();
+        let mut low = self.low;
+        std::iter::from_fn(move || {
+            (low != 0).then(|| {
+                let p = low.trailing_zeros();
+                low &= low - 1;
+                p
+            })
+        })
+        .chain(self.high)
+    }
+}
+
 /// How a state at a node reaches the node's children.
 enum Reach<'p> {
     /// Children selected by this selector go on to `next`.
@@ -258,7 +330,7 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
     }
 
     fn visit(&self, node: &mut Value, mut states: Vec<State>) -> Result<Effect, A::Error> {
-        let mut matched: Vec<u32> = Vec::new();
+        let mut matched = PathSet::default();
         let mut reaches: Vec<Reach<'p>> = Vec::new();
         let mut scans: Vec<State> = Vec::new();
         let mut i = 0;
@@ -267,7 +339,7 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
             i += 1;
             let segments = self.segments(state);
             let Some(segment) = segments.get(state.step as usize) else {
-                matched.push(state.path);
+                matched.insert(state.path);
                 continue;
             };
             let next = State {
@@ -299,17 +371,47 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
             self.visit_children(node, &reaches, &scans)?;
         }
 
-        matched.sort_unstable();
-        matched.dedup();
-        let mut effect = Effect::Keep;
-        for path in matched {
+        self.apply_matched(node, matched)
+    }
+
+    /// Applies the transforms of the paths `node` completes, in path order.
+    fn apply_matched(&self, node: &mut Value, matched: PathSet) -> Result<Effect, A::Error> {
+        for path in matched.into_sorted() {
             let transform = self.stage.paths[path as usize].transform;
             if self.applier.apply(transform, node)? == Effect::Remove {
-                effect = Effect::Remove;
-                break;
+                return Ok(Effect::Remove);
             }
         }
-        Ok(effect)
+        Ok(Effect::Keep)
+    }
+
+    /// Visits one child: a scalar can only complete paths (no step applies to it), so its
+    /// completed paths are collected directly instead of through a list of states.
+    fn visit_child(
+        &self,
+        reaches: &[Reach<'p>],
+        scans: &[State],
+        key: Option<&str>,
+        index: Option<usize>,
+        child: &mut Value,
+    ) -> Result<Effect, A::Error> {
+        if !(child.is_object() || child.is_array()) {
+            let mut matched = PathSet::default();
+            self.reach_child(reaches, key, index, child, |s| {
+                if s.step as usize == self.segments(s).len() {
+                    matched.insert(s.path);
+                }
+            });
+            if matched.is_empty() {
+                return Ok(Effect::Keep);
+            }
+            return self.apply_matched(child, matched);
+        }
+        let states = self.child_states(reaches, scans, key, index, child);
+        if states.is_empty() {
+            return Ok(Effect::Keep);
+        }
+        self.visit(child, states)
     }
 
     /// Jayway's `child` step at `node`: filters on objects continue at the node itself; other
@@ -324,7 +426,7 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
     ) {
         match (selector, node) {
             (Selector::Filter(f), Value::Object(_))
-                if f.matches(node, self.root) && !states.contains(&next) =>
+                if accept(f, node, self.root) && !states.contains(&next) =>
             {
                 states.push(next);
             }
@@ -352,7 +454,10 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
     }
 
     fn scan_predicate(&self, selector: &Selector, node: &Value, leaf: bool) -> bool {
-        selector.scan_matches(node, self.root, leaf)
+        match selector {
+            Selector::Filter(f) => accept(f, node, self.root),
+            _ => selector.scan_matches(node, self.root, leaf),
+        }
     }
 
     fn visit_children(
@@ -365,11 +470,7 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
             Value::Object(map) => {
                 let mut removed: Vec<String> = Vec::new();
                 for (key, child) in map.iter_mut() {
-                    let states = self.child_states(reaches, scans, Some(key), None, child);
-                    if states.is_empty() {
-                        continue;
-                    }
-                    match self.visit(child, states) {
+                    match self.visit_child(reaches, scans, Some(key), None, child) {
                         Ok(Effect::Keep) => {}
                         Ok(Effect::Remove) => removed.push(key.clone()),
                         Err(mut e) => {
@@ -383,11 +484,7 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
             Value::Array(items) => {
                 let mut removed: Vec<usize> = Vec::new();
                 for (index, child) in items.iter_mut().enumerate() {
-                    let states = self.child_states(reaches, scans, None, Some(index), child);
-                    if states.is_empty() {
-                        continue;
-                    }
-                    match self.visit(child, states) {
+                    match self.visit_child(reaches, scans, None, Some(index), child) {
                         Ok(Effect::Keep) => {}
                         Ok(Effect::Remove) => removed.push(index),
                         Err(mut e) => {
@@ -420,6 +517,24 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
                 states.push(s);
             }
         };
+        self.reach_child(reaches, key, index, child, &mut add);
+        if child.is_object() || child.is_array() {
+            for scan in scans {
+                add(*scan);
+            }
+        }
+        states
+    }
+
+    /// Calls `add` with each state the parent's `reaches` give the child (possibly repeated).
+    fn reach_child(
+        &self,
+        reaches: &[Reach<'p>],
+        key: Option<&str>,
+        index: Option<usize>,
+        child: &Value,
+        mut add: impl FnMut(State),
+    ) {
         for reach in reaches {
             match reach {
                 Reach::All(next) => add(*next),
@@ -432,7 +547,7 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
                         (Selector::Name(n), Some(k), _) => n == k,
                         (Selector::Names(ns), Some(k), _) => ns.iter().any(|n| n == k),
                         (Selector::Wildcard, _, _) => true,
-                        (Selector::Filter(f), _, Some(_)) => f.matches(child, self.root),
+                        (Selector::Filter(f), _, Some(_)) => accept(f, child, self.root),
                         (
                             Selector::Index(_) | Selector::Indices(_) | Selector::Slice { .. },
                             _,
@@ -446,12 +561,50 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
                 }
             }
         }
-        if child.is_object() || child.is_array() {
-            for scan in scans {
-                add(*scan);
+    }
+}
+
+/// Whether filter `f` accepts `node`: [`FilterExpr::matches`], answered without the general
+/// evaluator where [`quick_accept`] can.
+fn accept(f: &FilterExpr, node: &Value, root: &Value) -> bool {
+    quick_accept(f, node).unwrap_or_else(|| f.matches(node, root))
+}
+
+/// The answer of [`FilterExpr::matches`] for the common filters `@.name == 'text'` and
+/// `@.name != 'text'` (and `||` / `&&` of them) when `node.name` is a string, where Jayway's
+/// comparison is plain string equality; `None` when the general evaluator must decide.
+fn quick_accept(f: &FilterExpr, node: &Value) -> Option<bool> {
+    match f {
+        FilterExpr::Or(ops) => {
+            for op in ops {
+                if quick_accept(op, node)? {
+                    return Some(true);
+                }
+            }
+            Some(false)
+        }
+        FilterExpr::And(ops) => {
+            for op in ops {
+                if !quick_accept(op, node)? {
+                    return Some(false);
+                }
+            }
+            Some(true)
+        }
+        FilterExpr::Compare {
+            left: Operand::Path(path),
+            op: op @ (CompareOp::Eq | CompareOp::Ne),
+            right: Operand::Literal(Literal::String(literal)),
+        } if path.root == PathRoot::Current && path.function.is_none() => {
+            let [Segment::Child(Selector::Name(name))] = path.segments.as_slice() else {
+                return None;
+            };
+            match node.as_object()?.get(name)? {
+                Value::String(s) => Some((s == literal) == (*op == CompareOp::Eq)),
+                _ => None,
             }
         }
-        states
+        _ => None,
     }
 }
 
@@ -652,7 +805,40 @@ mod tests {
         })
     }
 
+    const FILTERS: &[&str] = &[
+        "$[?(@.type == 'user')]",
+        "$[?(@.type != 'user')]",
+        "$[?(@.type == 'x' || @.email == 'a@acme.com')]",
+        "$[?(@.type == 'user' && @.id)]",
+        "$[?(@.type == 'user' && @.email != 'x')]",
+        "$[?(@.type === 'user')]",
+        "$[?('user' == @.type)]",
+        "$[?(@.a.type == 'user')]",
+        "$[?(@.id == '1')]",
+        "$[?(@.type == 1)]",
+    ];
+
+    fn filter_of(path: &str) -> FilterExpr {
+        let path = JsonPath::parse(path).unwrap();
+        match path.segments()[0].selector() {
+            Selector::Filter(f) => (**f).clone(),
+            other => panic!("not a filter: {other:?}"),
+        }
+    }
+
     proptest! {
+        #[test]
+        fn quick_filters_agree_with_the_general_evaluator(
+            doc in arb_json(),
+            filter in prop::sample::select(FILTERS),
+        ) {
+            let f = filter_of(filter);
+            prop_assert_eq!(accept(&f, &doc, &doc), f.matches(&doc, &doc), "filter {}", filter);
+            if let Some(quick) = quick_accept(&f, &doc) {
+                prop_assert_eq!(quick, f.matches(&doc, &doc), "filter {}", filter);
+            }
+        }
+
         #[test]
         fn plan_and_reference_agree_on_any_document(doc in arb_json(), path in prop::sample::select(PATHS)) {
             prop_assert_eq!(by_plan(path, &doc), by_reference(path, &doc), "path {}", path);
