@@ -263,14 +263,8 @@ struct AccessToken {
 impl Upstream {
     /// A client for `base` (scheme, host, port, optional path prefix).
     pub fn new(base: Uri, credentials: Credentials, timeout: Duration, max_body: usize) -> Self {
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let tls = rustls::ClientConfig::builder()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
+            .with_tls_config(tls_config())
             .https_or_http()
             .enable_http1()
             .enable_http2()
@@ -425,7 +419,19 @@ impl Upstream {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// TLS client settings for every outgoing connection (upstream, JWKS, callbacks): the Mozilla
+/// roots from webpki-roots, no client certificate.
+pub(crate) fn tls_config() -> rustls::ClientConfig {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+/// An error and its sources, joined with `: `.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

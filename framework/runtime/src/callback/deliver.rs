@@ -178,7 +178,7 @@ impl Callbacks {
             Err(_) => Attempt::Unreachable(format!("no answer within {timeout:?}")),
             Ok(Err(e)) => match find_refused(&e) {
                 Some(refused) => Attempt::Refused(refused.to_string()),
-                None => Attempt::Unreachable(error_chain(&e)),
+                None => Attempt::Unreachable(crate::upstream::error_chain(&e)),
             },
             Ok(Ok(response)) => Attempt::Answered {
                 status: response.status().as_u16(),
@@ -199,18 +199,6 @@ fn answered(status: u16) -> String {
         .and_then(|s| s.canonical_reason())
         .unwrap_or("");
     format!("answered {status} {reason}").trim_end().to_owned()
-}
-
-/// `error` and its sources, `: `-separated (hyper's own message alone says little).
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -186,14 +186,8 @@ impl Callbacks {
             );
         }
         let guard = Arc::new(Guard::new(settings.allow_networks.clone()));
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let tls = rustls::ClientConfig::builder()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
+            .with_tls_config(crate::upstream::tls_config())
             .https_or_http()
             .enable_http1()
             .enable_http2()
