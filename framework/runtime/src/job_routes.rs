@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use bytes::Bytes;
 use futures::{StreamExt as _, TryStreamExt as _};
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
@@ -189,7 +188,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         {
             let response = match finished {
                 Ok(answer) => {
-                    let mut response = Response::new(full_body(Bytes::from(answer.body.clone())));
+                    let mut response = Response::new(full_body(answer.body.clone()));
                     *response.status_mut() = answer.status;
                     *response.headers_mut() = answer.headers.clone();
                     response

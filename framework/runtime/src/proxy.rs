@@ -271,7 +271,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 return Ok(answer);
             }
         }
-        let answer = self.execute(&admitted, request_id).await?;
+        let answer = self.execute(admitted, request_id).await?;
         let mut response = Response::new(full_body(Bytes::from(answer.body)));
         *response.status_mut() = answer.status;
         *response.headers_mut() = answer.headers;
@@ -332,7 +332,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         let connector = self.engine.connector();
         let allowed = connector.route(self.engine.policy(), method.as_str(), path, query)?;
         let endpoint = allowed.endpoint;
-        *endpoint_label = endpoint_label_of(connector, endpoint);
+        *endpoint_label = endpoint_label_of(connector, endpoint).to_owned();
         let (upstream_path, upstream_query) =
             upstream_target(self.engine.pseudonymizer(), path, query)?;
         let mut headers = HeaderMap::new();
@@ -363,13 +363,21 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
     /// and for a job.
     pub(crate) async fn execute(
         &self,
-        admitted: &Admitted,
+        admitted: Admitted,
         request_id: &str,
     ) -> Result<CallerResponse, Problem> {
-        let endpoint = admitted.endpoint;
+        let Admitted {
+            endpoint,
+            method,
+            path,
+            query,
+            path_and_query,
+            mut headers,
+            body,
+            ..
+        } = admitted;
         let connector = self.engine.connector();
         let endpoint_label = endpoint_label_of(connector, endpoint);
-        let mut headers = admitted.headers.clone();
         headers
             .entry(header::ACCEPT)
             .or_insert(HeaderValue::from_static("application/json"));
@@ -379,8 +387,8 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         );
         let mut upstream_request = UpstreamRequest {
             endpoint,
-            method: admitted.method.clone(),
-            path_and_query: admitted.path_and_query.clone(),
+            method: method.clone(),
+            path_and_query,
             headers,
         };
         self.hooks.before_upstream(&mut upstream_request)?;
@@ -392,14 +400,12 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         if let Some(h) = builder.headers_mut() {
             *h = upstream_request.headers;
         }
-        let outgoing = builder
-            .body(Full::new(admitted.body.clone()))
-            .map_err(|e| {
-                Problem::new(
-                    ProblemType::Internal,
-                    format!("cannot build the upstream request: {e}"),
-                )
-            })?;
+        let outgoing = builder.body(Full::new(body)).map_err(|e| {
+            Problem::new(
+                ProblemType::Internal,
+                format!("cannot build the upstream request: {e}"),
+            )
+        })?;
         let sent = Instant::now();
         let answer = self
             .upstream
@@ -409,7 +415,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         self.metrics
             .upstream_seconds
             .get_or_create(&EndpointLabels {
-                endpoint: endpoint_label.clone(),
+                endpoint: endpoint_label.to_owned(),
             })
             .observe(sent.elapsed().as_secs_f64());
         let decoded = decode(&answer.headers, answer.body)?;
@@ -469,9 +475,9 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 .and_then(|v| v.to_str().ok());
             let record = Record {
                 request_id,
-                method: admitted.method.as_str(),
-                path: &admitted.path,
-                query: admitted.query.as_deref(),
+                method: method.as_str(),
+                path: &path,
+                query: query.as_deref(),
                 upstream_status: status.as_u16(),
                 content_type,
                 rules_sha256: connector.rules_sha256(),
@@ -514,12 +520,12 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
     }
 }
 
-fn endpoint_label_of<C: Connector>(connector: &C, endpoint: usize) -> String {
+fn endpoint_label_of<C: Connector>(connector: &C, endpoint: usize) -> &str {
     let e = &connector.rules().endpoints[endpoint];
     e.path_template
         .as_ref()
-        .map(|t| t.value.clone())
-        .or_else(|| e.path_regex.as_ref().map(|r| r.as_str().to_owned()))
+        .map(|t| t.value.as_str())
+        .or_else(|| e.path_regex.as_ref().map(|r| r.as_str()))
         .unwrap_or_default()
 }
 

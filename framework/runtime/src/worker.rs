@@ -37,8 +37,19 @@ use crate::problem::{Problem, ProblemType};
 use crate::proxy::Proxy;
 use crate::stores::Bucket;
 
+/// A job's sanitized answer. The body is shared, not copied, between the result object, the
+/// callback and a caller still waiting (`Prefer: wait=N`).
+pub(crate) struct JobAnswer {
+    /// The upstream's status.
+    pub(crate) status: http::StatusCode,
+    /// The headers a sync caller would have got.
+    pub(crate) headers: HeaderMap,
+    /// The sanitized body.
+    pub(crate) body: Bytes,
+}
+
 /// How a finished job answered, for a caller still waiting on it (`Prefer: wait=N`).
-pub(crate) type Finished = Result<Arc<CallerResponse>, Problem>;
+pub(crate) type Finished = Result<Arc<JobAnswer>, Problem>;
 
 /// This replica's asynchronous processing: settings, the store, and the local queue.
 pub struct Jobs {
@@ -209,9 +220,15 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             tracing::info!(job = %job.id, "job stopped: canceled, or taken over by another replica");
             return;
         };
-        let answer = answer.map(Arc::new);
+        let answer = answer.map(|r| {
+            Arc::new(JobAnswer {
+                status: r.status,
+                headers: r.headers,
+                body: Bytes::from(r.body),
+            })
+        });
         let ended = self.record_outcome(&jobs, &job, &answer).await;
-        let body = answer.as_ref().ok().map(|r| Bytes::from(r.body.clone()));
+        let body = answer.as_ref().ok().map(|r| r.body.clone());
         if let Some(done) = done {
             let _ = done.send(answer);
         }
@@ -261,7 +278,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                     )
                 })?;
         }
-        self.execute(&admitted, request_id).await
+        self.execute(admitted, request_id).await
     }
 
     /// Stores the result and ends the job; the job as ended, or `None` if it ended otherwise
@@ -449,11 +466,7 @@ async fn keep_lease(jobs: Arc<Jobs>, id: JobId, token: CancellationToken) {
 }
 
 /// Writes a succeeded job's sanitized body to the results bucket.
-async fn store_result(
-    jobs: &Jobs,
-    id: &JobId,
-    response: &CallerResponse,
-) -> Result<JobResult, Problem> {
+async fn store_result(jobs: &Jobs, id: &JobId, response: &JobAnswer) -> Result<JobResult, Problem> {
     let now = jobs.store.now();
     let location = result_key(id, now);
     let key = location_key(&jobs.results, &location);
@@ -492,7 +505,7 @@ async fn store_result(
 
 /// The problem recorded for a job whose upstream answered with an error: its status and its
 /// sanitized body are kept as extension members, so nothing is lost.
-fn upstream_error(path: &str, response: &CallerResponse) -> Problem {
+fn upstream_error(path: &str, response: &JobAnswer) -> Problem {
     let body = serde_json::from_slice::<serde_json::Value>(&response.body).unwrap_or_else(|_| {
         serde_json::Value::String(String::from_utf8_lossy(&response.body).into_owned())
     });
