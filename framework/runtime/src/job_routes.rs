@@ -344,12 +344,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 let job = self.caller_job(jobs, &caller, id).await?;
                 match job.status {
                     JobStatus::Succeeded if jobs.config.location == ResultLocation::Presigned => {
-                        let location = self.result_url(&job).await?;
-                        let mut response = self.json(StatusCode::SEE_OTHER, &self.job_view(&job));
-                        if let Ok(value) = HeaderValue::from_str(&location) {
-                            response.headers_mut().insert(header::LOCATION, value);
-                        }
-                        Ok(response)
+                        self.see_result(&job).await
                     }
                     JobStatus::Succeeded => self.result_response(&job, request_id).await,
                     JobStatus::Failed => Ok(self.failed_response(&job, request_id)),
@@ -407,20 +402,23 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                     .insert(header::RETRY_AFTER, HeaderValue::from(POLL_AFTER_SECONDS));
                 response
             }
-            JobStatus::Succeeded => {
-                let location = match self.result_url(job).await {
-                    Ok(url) => url,
-                    Err(problem) => return problem_response(problem, request_id),
-                };
-                let mut response = self.json(StatusCode::SEE_OTHER, &self.job_view(job));
-                if let Ok(value) = HeaderValue::from_str(&location) {
-                    response.headers_mut().insert(header::LOCATION, value);
-                }
-                response
-            }
+            JobStatus::Succeeded => self
+                .see_result(job)
+                .await
+                .unwrap_or_else(|problem| problem_response(problem, request_id)),
             JobStatus::Failed => self.failed_response(job, request_id),
             JobStatus::Canceled => self.json(StatusCode::OK, &self.job_view(job)),
         }
+    }
+
+    /// `303 See Other` to a succeeded job's result, with the job as the body.
+    async fn see_result(&self, job: &Job) -> Result<Response<Body>, Problem> {
+        let location = self.result_url(job).await?;
+        let mut response = self.json(StatusCode::SEE_OTHER, &self.job_view(job));
+        if let Ok(value) = HeaderValue::from_str(&location) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        Ok(response)
     }
 
     /// A failed job's problem, with the job as the extension member `job`.
