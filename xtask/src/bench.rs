@@ -225,22 +225,62 @@ pub(crate) fn nginx(dir: &Path, name: &str, conf: &str) -> Result<Running> {
 }
 
 fn start_proxy(bin: &Path, dir: &Path, port: u16, upstream: &str) -> Result<Running> {
-    Running::spawn(
-        Command::new(bin)
-            .current_dir(dir)
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--upstream",
-                upstream,
-            ])
-            .env("SLUICE_SALT", "bench-salt")
-            .env("SLUICE_ENCRYPTION_KEY", "bench-key-material")
-            .env("SLUICE_API_KEYS", API_KEY)
-            .env("GITHUB_TOKEN", "bench-token")
-            .env("RUST_LOG", "warn")
-            .stderr(std::process::Stdio::null()),
-    )
+    start_proxy_with(bin, dir, port, upstream, &[])
+}
+
+/// Starts `github-proxy` on `port` in front of `upstream`, with bench credentials and `env`.
+pub(crate) fn start_proxy_with(
+    bin: &Path,
+    dir: &Path,
+    port: u16,
+    upstream: &str,
+    env: &[(&str, String)],
+) -> Result<Running> {
+    let mut command = Command::new(bin);
+    command
+        .current_dir(dir)
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--upstream",
+            upstream,
+        ])
+        .env("SLUICE_SALT", "bench-salt")
+        .env("SLUICE_ENCRYPTION_KEY", "bench-key-material")
+        .env("SLUICE_API_KEYS", API_KEY)
+        .env("GITHUB_TOKEN", "bench-token")
+        .env("RUST_LOG", "warn")
+        .stderr(std::process::Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    Running::spawn(&mut command)
+}
+
+/// The resident memory of process `pid`, in MiB.
+pub(crate) fn rss_mib(pid: u32) -> Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kib| kib / 1024.0)
+        .context("no VmRSS")
+}
+
+/// `<cores> cores (<CPU model>)`, for reports.
+pub(crate) fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cores} cores ({cpu})")
 }
 
 pub(crate) fn wait_listening(port: u16) -> Result<()> {
@@ -363,13 +403,7 @@ fn startup_and_rss(bin: &Path, dir: &Path, upstream_port: u16) -> Result<(f64, f
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         if round == 0 {
             std::thread::sleep(Duration::from_secs(1));
-            let status = std::fs::read_to_string(format!("/proc/{}/status", proxy.pid()))?;
-            rss = status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-                .map(|kib| kib / 1024.0)
-                .context("no VmRSS")?;
+            rss = rss_mib(proxy.pid())?;
         }
         proxy.stop()?;
     }
@@ -378,20 +412,11 @@ fn startup_and_rss(bin: &Path, dir: &Path, upstream_port: u16) -> Result<(f64, f
 }
 
 fn report(rows: &[Row], startup_ms: f64, rss_mib: f64, options: &Options) -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines().find_map(|l| {
-                l.strip_prefix("model name")
-                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
-            })
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let machine = machine();
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Measured with `cargo xtask bench proxy` on {cores} cores ({cpu}); wrk -t2 -c{CONNECTIONS} -d{}s --latency; load generator, upstream, nginx and proxy share the machine.\n",
+        "Measured with `cargo xtask bench proxy` on {machine}; wrk -t2 -c{CONNECTIONS} -d{}s --latency; load generator, upstream, nginx and proxy share the machine.\n",
         options.seconds
     );
     let _ = writeln!(

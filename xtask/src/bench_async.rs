@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::bench::{
-    API_KEY, ensure_tools, nginx, upstream_conf, wait_healthy, wait_listening, write_payloads,
+    API_KEY, ensure_tools, machine, nginx, rss_mib, start_proxy_with, upstream_conf, wait_healthy,
+    wait_listening, write_payloads,
 };
 use crate::process::{Running, cargo, free_port, http_get, target_dir};
 
@@ -144,20 +145,11 @@ pub fn run(root: &Path, seconds: u32) -> Result<String> {
     proxy.stop()?;
     drop(black_hole);
 
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines().find_map(|l| {
-                l.strip_prefix("model name")
-                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
-            })
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let machine = machine();
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Measured with `cargo xtask bench async --seconds {seconds}` on {cores} cores ({cpu}); \
+        "Measured with `cargo xtask bench async --seconds {seconds}` on {machine}; \
          github-proxy (release) with its embedded local-directory store and side outputs, nginx \
          serving a 1 KB members page as the upstream, wrk -t2 -c{CONNECTIONS} sending \
          `Prefer: respond-async`; all on one machine.\n"
@@ -190,30 +182,10 @@ fn start(
     upstream: &str,
     env: &[(&str, &str)],
 ) -> Result<Running> {
-    let store = dir.join(format!("async-{port}"));
-    let mut command = Command::new(bin);
-    command
-        .current_dir(dir)
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--upstream",
-            upstream,
-        ])
-        .env("SLUICE_SALT", "bench-salt")
-        .env("SLUICE_ENCRYPTION_KEY", "bench-key-material")
-        .env("SLUICE_API_KEYS", API_KEY)
-        .env("GITHUB_TOKEN", "bench-token")
-        .env(
-            "ASYNC_OUTPUT_DESTINATION",
-            format!("file://{}", store.display()),
-        )
-        .env("RUST_LOG", "warn")
-        .stderr(std::process::Stdio::null());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    Running::spawn(&mut command)
+    let store = format!("file://{}", dir.join(format!("async-{port}")).display());
+    let mut all = vec![("ASYNC_OUTPUT_DESTINATION", store)];
+    all.extend(env.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    start_proxy_with(bin, dir, port, upstream, &all)
 }
 
 /// Sends `count` async requests one after another on one keep-alive connection; each must be
@@ -285,14 +257,4 @@ fn metric_labelled(port: u16, name: &str, label: &str) -> Result<f64> {
         bail!("no metric {name} at /_sluice/metrics");
     }
     Ok(sum)
-}
-
-fn rss_mib(pid: u32) -> Result<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kib| kib / 1024.0)
-        .context("no VmRSS")
 }
