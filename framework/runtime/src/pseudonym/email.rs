@@ -41,12 +41,8 @@ pub(crate) fn parse_mailbox(text: &str) -> Option<Mailbox> {
     plain_address(text).or_else(|| parse_mailbox_general(text))
 }
 
-/// The common case without the general parser: `text` is exactly `local@domain`, the local part
-/// a dot-atom (`atext+ ("." atext+)*`) and the domain a valid RFC 1035 name, with no display
-/// name, comment or white space. The general parser reads such a text as a bare addr-spec with
-/// nothing to trim, unquote or clean, so the mailbox is the two parts as written. `None` for
-/// anything else (the general parser decides).
-fn plain_address(text: &str) -> Option<Mailbox> {
+/// `text` as `(local, domain)` when it is a plain address (see [`plain_address`]), borrowed.
+pub(crate) fn plain_address_parts(text: &str) -> Option<(&str, &str)> {
     let (local, domain) = text.split_once('@')?;
     let local_ok = !local.is_empty()
         && local
@@ -56,7 +52,16 @@ fn plain_address(text: &str) -> Option<Mailbox> {
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
         && is_rfc1035_domain(domain);
-    (local_ok && domain_ok).then(|| Mailbox {
+    (local_ok && domain_ok).then_some((local, domain))
+}
+
+/// The common case without the general parser: `text` is exactly `local@domain`, the local part
+/// a dot-atom (`atext+ ("." atext+)*`) and the domain a valid RFC 1035 name, with no display
+/// name, comment or white space. The general parser reads such a text as a bare addr-spec with
+/// nothing to trim, unquote or clean, so the mailbox is the two parts as written. `None` for
+/// anything else (the general parser decides).
+fn plain_address(text: &str) -> Option<Mailbox> {
+    plain_address_parts(text).map(|(local, domain)| Mailbox {
         personal: None,
         local: local.to_string(),
         domain: domain.to_string(),
@@ -64,7 +69,11 @@ fn plain_address(text: &str) -> Option<Mailbox> {
 }
 
 /// [`parse_mailbox`] by the general parser alone.
-fn parse_mailbox_general(text: &str) -> Option<Mailbox> {
+pub(crate) fn parse_mailbox_general(text: &str) -> Option<Mailbox> {
+    // Every mailbox has an addr-spec, and every addr-spec an `@` (ids, names, numbers: no).
+    if !text.contains('@') {
+        return None;
+    }
     let p = Parser::new(text);
     let (end, mb) = p.mailbox(0, true)?;
     (end == p.len()).then_some(mb)
@@ -128,24 +137,19 @@ fn is_wsp(c: char) -> bool {
 
 /// A valid RFC 1035 domain of at least two labels, the last 2–26 letters.
 fn is_rfc1035_domain(domain: &str) -> bool {
-    let labels: Vec<&str> = domain.split('.').collect();
-    let Some((tld, rest)) = labels.split_last() else {
+    let Some((rest, tld)) = domain.rsplit_once('.') else {
         return false;
     };
-    if rest.is_empty()
-        || !(2..=26).contains(&tld.len())
-        || !tld.bytes().all(|b| b.is_ascii_alphabetic())
-    {
-        return false;
-    }
-    rest.iter().all(|label| {
-        let b = label.as_bytes();
-        !b.is_empty()
-            && b.len() <= 63
-            && b[0].is_ascii_alphanumeric()
-            && b[b.len() - 1].is_ascii_alphanumeric()
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-    })
+    (2..=26).contains(&tld.len())
+        && tld.bytes().all(|b| b.is_ascii_alphabetic())
+        && rest.split('.').all(|label| {
+            let b = label.as_bytes();
+            !b.is_empty()
+                && b.len() <= 63
+                && b[0].is_ascii_alphanumeric()
+                && b[b.len() - 1].is_ascii_alphanumeric()
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        })
 }
 
 struct Parser {
@@ -466,6 +470,44 @@ mod tests {
                 prop_assert_eq!(Some(fast), parse_mailbox_general(&text), "text {:?}", text);
             }
             prop_assert_eq!(parse_mailbox(&text), parse_mailbox_general(&text), "text {:?}", text);
+        }
+    }
+
+    /// The domain check as it was written first (labels collected into a `Vec`).
+    fn is_rfc1035_domain_reference(domain: &str) -> bool {
+        let labels: Vec<&str> = domain.split('.').collect();
+        let Some((tld, rest)) = labels.split_last() else {
+            return false;
+        };
+        if rest.is_empty()
+            || !(2..=26).contains(&tld.len())
+            || !tld.bytes().all(|b| b.is_ascii_alphabetic())
+        {
+            return false;
+        }
+        rest.iter().all(|label| {
+            let b = label.as_bytes();
+            !b.is_empty()
+                && b.len() <= 63
+                && b[0].is_ascii_alphanumeric()
+                && b[b.len() - 1].is_ascii_alphanumeric()
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_domain_check_agrees_with_its_first_form(
+            domain in prop_oneof!["[a-zA-Z0-9.-]{0,16}", "([a-z0-9-]{0,4}\\.){0,3}[a-zA-Z]{0,4}", "\\PC{0,8}"]
+        ) {
+            prop_assert_eq!(is_rfc1035_domain(&domain), is_rfc1035_domain_reference(&domain), "domain {:?}", domain);
+        }
+
+        #[test]
+        fn no_mailbox_without_an_at_sign(text in "[^@]{0,16}") {
+            let p = Parser::new(&text);
+            let general = p.mailbox(0, true).filter(|(end, _)| *end == p.len()).map(|(_, mb)| mb);
+            prop_assert_eq!(general, None, "text {:?}", text);
         }
     }
 

@@ -9,10 +9,18 @@ use sha2::{Digest, Sha256};
 /// Length in bytes of a pseudonym hash (SHA-256).
 pub const HASH_LEN: usize = 32;
 
+/// Length of a hash in base64url without padding.
+pub(crate) const B64_HASH_LEN: usize = (HASH_LEN * 4).div_ceil(3);
+
 /// `SHA-256(UTF-8(canonical ‖ salt))`: plain concatenation, the salt last, no separator.
 pub(crate) fn salted_hash(canonical: &str, salt: &str) -> [u8; HASH_LEN] {
+    salted_hash_bytes(canonical.as_bytes(), salt)
+}
+
+/// [`salted_hash`] of a canonical form given as UTF-8 bytes.
+pub(crate) fn salted_hash_bytes(canonical: &[u8], salt: &str) -> [u8; HASH_LEN] {
     let mut hasher = Sha256::new();
-    hasher.update(canonical.as_bytes());
+    hasher.update(canonical);
     hasher.update(salt.as_bytes());
     hasher.finalize().into()
 }
@@ -20,6 +28,11 @@ pub(crate) fn salted_hash(canonical: &str, salt: &str) -> [u8; HASH_LEN] {
 /// base64url without padding (Java `Base64.getUrlEncoder().withoutPadding()`).
 pub(crate) fn b64url(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// [`b64url`], appended to `out`.
+pub(crate) fn b64url_into(bytes: &[u8], out: &mut String) {
+    URL_SAFE_NO_PAD.encode_string(bytes, out);
 }
 
 /// A decoder as lenient as Java's URL decoder: padding optional, unused trailing bits ignored.

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::email::{Mailbox, parse_mailbox};
-use super::hash::{b64url, salted_hash};
+use super::email::{Mailbox, parse_mailbox, parse_mailbox_general, plain_address_parts};
+use super::hash::{B64_HASH_LEN, HASH_LEN, b64url, b64url_into, salted_hash, salted_hash_bytes};
 use super::keys::Keys;
 use super::token::{
     ENCRYPTED_DOMAIN_PREFIX, HASH_PREFIX, HASHED_DOMAIN_PREFIX, REVERSIBLE_PREFIX, encode,
@@ -114,6 +114,99 @@ impl Pseudonymizer {
         }))
     }
 
+    /// The `URL_SAFE_TOKEN` form of [`Self::identity_of`] without original or reversible part
+    /// (`t~<hash>[@domain]`), or with `hash_only` the bare hash (`URL_SAFE_HASH_ONLY`): the same
+    /// text as building the identity and encoding it, written into one string. The parts of a
+    /// plain address are borrowed from `text` and its canonical form is hashed from the stack.
+    /// `None` for a blank string.
+    pub(crate) fn token_of(
+        &self,
+        text: &str,
+        may_be_email: bool,
+        hash_only: bool,
+        transform: &'static str,
+    ) -> Result<Option<String>, PseudonymError> {
+        if super::java::is_blank(text) {
+            return Ok(None);
+        }
+        let general;
+        let parts = if may_be_email {
+            match plain_address_parts(text) {
+                Some(parts) => Some(parts),
+                None => {
+                    general = parse_mailbox_general(text);
+                    general
+                        .as_ref()
+                        .map(|mb| (mb.local.as_str(), mb.domain.as_str()))
+                }
+            }
+        } else {
+            None
+        };
+        let hash = match parts {
+            Some((local, domain)) => self.canonical_email_hash(local, domain),
+            None => salted_hash(text, self.keys.salt()),
+        };
+        if hash_only {
+            return Ok(Some(b64url(&hash)));
+        }
+        let domain = parts.map(|(_, domain)| domain);
+        let mut out = String::with_capacity(
+            HASH_PREFIX.len() + B64_HASH_LEN + domain.map_or(0, |d| 1 + d.len()),
+        );
+        out.push_str(HASH_PREFIX);
+        b64url_into(&hash, &mut out);
+        if let Some(domain) = domain {
+            match self.email_domain_handling {
+                EmailDomainHandling::Preserve => {
+                    out.push('@');
+                    out.push_str(domain);
+                }
+                EmailDomainHandling::Redact => {}
+                EmailDomainHandling::Hash | EmailDomainHandling::Encrypt => {
+                    if let Some(d) = self.domain_output(domain, transform)? {
+                        out.push('@');
+                        out.push_str(&d);
+                    }
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// `salted_hash(canonical_email(local@domain))`, with an ASCII canonical form of up to
+    /// 128 bytes built on the stack.
+    fn canonical_email_hash(&self, local: &str, domain: &str) -> [u8; HASH_LEN] {
+        let mut buf = [0u8; 128];
+        if local.is_ascii() && domain.is_ascii() && local.len() + 1 + domain.len() <= buf.len() {
+            let ignore_dots = self.email_canonicalization == EmailCanonicalization::IgnoreDots;
+            let mut n = 0;
+            for b in local.bytes() {
+                match b {
+                    b'+' => break,
+                    b'.' if ignore_dots => {}
+                    b => {
+                        buf[n] = b.to_ascii_lowercase();
+                        n += 1;
+                    }
+                }
+            }
+            buf[n] = b'@';
+            n += 1;
+            for b in domain.bytes() {
+                buf[n] = b.to_ascii_lowercase();
+                n += 1;
+            }
+            return salted_hash_bytes(&buf[..n], self.keys.salt());
+        }
+        let mb = Mailbox {
+            personal: None,
+            local: local.to_owned(),
+            domain: domain.to_owned(),
+        };
+        salted_hash(&self.canonical_email(&mb), self.keys.salt())
+    }
+
     /// `local` lowercased, cut at the first `+`, dots removed with `IGNORE_DOTS`, then `@` and
     /// the lowercased domain.
     fn canonical_email(&self, mb: &Mailbox) -> String {
@@ -178,6 +271,33 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// One pseudonymizer per domain handling and canonicalization (built once: key derivation
+    /// is slow).
+    static CONFIGURED: std::sync::LazyLock<Vec<Pseudonymizer>> = std::sync::LazyLock::new(|| {
+        let mut out = Vec::new();
+        for handling in [
+            EmailDomainHandling::Preserve,
+            EmailDomainHandling::Redact,
+            EmailDomainHandling::Hash,
+            EmailDomainHandling::Encrypt,
+        ] {
+            for c in [
+                EmailCanonicalization::Strict,
+                EmailCanonicalization::IgnoreDots,
+            ] {
+                out.push(
+                    Pseudonymizer::builder("salt")
+                        .encryption_key("secret")
+                        .email_canonicalization(c)
+                        .email_domain_handling(handling)
+                        .build()
+                        .unwrap(),
+                );
+            }
+        }
+        out
+    });
+
     proptest! {
         #[test]
         fn canonical_email_agrees_with_the_general_form(
@@ -193,6 +313,31 @@ mod tests {
             let p = Pseudonymizer::builder("salt").email_canonicalization(c).build().unwrap();
             let mb = Mailbox { personal: None, local, domain };
             prop_assert_eq!(p.canonical_email(&mb), p.canonical_email_general(&mb));
+        }
+
+        #[test]
+        fn tokens_written_directly_equal_the_identity_encoded(
+            text in prop_oneof![
+                "[a-zA-Z0-9.+_'\\-]{1,8}@[a-zA-Z0-9-]{1,6}\\.[a-zA-Z]{2,4}",
+                "\"[a-zA-Z ]{0,6}\" <[a-zA-Z0-9.+é]{1,8}@[a-zA-Z0-9.-]{1,8}\\.[a-z]{2,3}>",
+                "[0-9]{1,22}",
+                "[ a-zA-Z0-9.@<>()\"+é\t-]{0,16}",
+                "[a-zA-Z0-9.+_-]{60,80}@[a-z]{60,70}\\.com",
+            ],
+            may_be_email in any::<bool>(),
+            ignore_dots in any::<bool>(),
+            domains in 0usize..4,
+        ) {
+            let p = &CONFIGURED[domains * 2 + usize::from(ignore_dots)];
+            let id = p.identity_of(&text, may_be_email, false, false, "t").unwrap();
+            prop_assert_eq!(
+                p.token_of(&text, may_be_email, false, "t").unwrap(),
+                id.as_ref().map(PseudonymizedIdentity::to_token)
+            );
+            prop_assert_eq!(
+                p.token_of(&text, may_be_email, true, "t").unwrap(),
+                id.map(|id| id.hash)
+            );
         }
     }
 }
