@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use sluice_spec::jsonpath::{
     CompareOp, FilterExpr, JsonPath, Literal, Operand, PathRoot, Segment, Selector,
 };
+use smallvec::SmallVec;
 
 /// One JSONPath of one transform.
 #[derive(Debug, Clone)]
@@ -284,6 +285,12 @@ impl PathSet {
     }
 }
 
+/// The states at one node; most nodes have a few, kept inline.
+type States = SmallVec<[State; 8]>;
+
+/// How a node's states reach its children; kept inline for up to 16.
+type Reaches<'p> = SmallVec<[Reach<'p>; 16]>;
+
 /// How a state at a node reaches the node's children.
 enum Reach<'p> {
     /// Children selected by this selector go on to `next`.
@@ -310,7 +317,7 @@ pub(crate) fn run_stage<A: Applier>(
     root: &Value,
     applier: &A,
 ) -> Result<Effect, A::Error> {
-    let initial: Vec<State> = (0..stage.paths.len())
+    let initial: States = (0..stage.paths.len())
         .map(|p| State {
             path: p as u32,
             step: 0,
@@ -329,10 +336,10 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
         &self.stage.paths[state.path as usize].segments
     }
 
-    fn visit(&self, node: &mut Value, mut states: Vec<State>) -> Result<Effect, A::Error> {
+    fn visit(&self, node: &mut Value, mut states: States) -> Result<Effect, A::Error> {
         let mut matched = PathSet::default();
-        let mut reaches: Vec<Reach<'p>> = Vec::new();
-        let mut scans: Vec<State> = Vec::new();
+        let mut reaches: Reaches<'p> = SmallVec::new();
+        let mut scans: States = SmallVec::new();
         let mut i = 0;
         while i < states.len() {
             let state = states[i];
@@ -421,8 +428,8 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
         node: &Value,
         selector: &'p Selector,
         next: State,
-        states: &mut Vec<State>,
-        reaches: &mut Vec<Reach<'p>>,
+        states: &mut States,
+        reaches: &mut Reaches<'p>,
     ) {
         match (selector, node) {
             (Selector::Filter(f), Value::Object(_))
@@ -467,20 +474,13 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
         scans: &[State],
     ) -> Result<(), A::Error> {
         match node {
-            Value::Object(map) => {
-                let mut removed: Vec<String> = Vec::new();
-                for (key, child) in map.iter_mut() {
-                    match self.visit_child(reaches, scans, Some(key), None, child) {
-                        Ok(Effect::Keep) => {}
-                        Ok(Effect::Remove) => removed.push(key.clone()),
-                        Err(mut e) => {
-                            e.prepend(&escape_pointer(key));
-                            return Err(e);
-                        }
-                    }
+            Value::Object(map) if scans.is_empty() => {
+                if let Some(names) = named_children(reaches, map.len()) {
+                    return self.visit_named_children(map, reaches, &names);
                 }
-                remove_keys(map, &removed);
+                self.visit_all_children(map, reaches, scans)
             }
+            Value::Object(map) => self.visit_all_children(map, reaches, scans),
             Value::Array(items) => {
                 let mut removed: Vec<usize> = Vec::new();
                 for (index, child) in items.iter_mut().enumerate() {
@@ -496,8 +496,69 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
                 for index in removed.into_iter().rev() {
                     items.remove(index);
                 }
+                Ok(())
             }
-            _ => {}
+            _ => Ok(()),
+        }
+    }
+
+    /// Visits every child of an object, in order.
+    fn visit_all_children(
+        &self,
+        map: &mut Map<String, Value>,
+        reaches: &[Reach<'p>],
+        scans: &[State],
+    ) -> Result<(), A::Error> {
+        let mut removed: Vec<String> = Vec::new();
+        for (key, child) in map.iter_mut() {
+            match self.visit_child(reaches, scans, Some(key), None, child) {
+                Ok(Effect::Keep) => {}
+                Ok(Effect::Remove) => removed.push(key.clone()),
+                Err(mut e) => {
+                    e.prepend(&escape_pointer(key));
+                    return Err(e);
+                }
+            }
+        }
+        remove_keys(map, &removed);
+        Ok(())
+    }
+
+    /// Visits only the children `names` of an object (what [`named_children`] found): the
+    /// others no state reaches, so visiting them would change nothing. A child's visit changes
+    /// only that child, so the order of the visits matters only for which error is reported:
+    /// as when visiting in order, the first child in the object's order that fails.
+    fn visit_named_children(
+        &self,
+        map: &mut Map<String, Value>,
+        reaches: &[Reach<'p>],
+        names: &[&str],
+    ) -> Result<(), A::Error> {
+        let mut removed: SmallVec<[&str; 4]> = SmallVec::new();
+        let mut failed: Option<(&str, A::Error)> = None;
+        for &name in names {
+            let Some(child) = map.get_mut(name) else {
+                continue;
+            };
+            match self.visit_child(reaches, &[], Some(name), None, child) {
+                Ok(Effect::Keep) => {}
+                Ok(Effect::Remove) => removed.push(name),
+                Err(e) => {
+                    let earlier = failed.as_ref().is_none_or(|(first, _)| {
+                        map.keys().position(|k| k == name) < map.keys().position(|k| k == first)
+                    });
+                    if earlier {
+                        failed = Some((name, e));
+                    }
+                }
+            }
+        }
+        if let Some((name, mut e)) = failed {
+            e.prepend(&escape_pointer(name));
+            return Err(e);
+        }
+        for name in removed {
+            map.shift_remove(name);
         }
         Ok(())
     }
@@ -510,8 +571,8 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
         key: Option<&str>,
         index: Option<usize>,
         child: &Value,
-    ) -> Vec<State> {
-        let mut states = Vec::new();
+    ) -> States {
+        let mut states = States::new();
         let mut add = |s: State| {
             if !states.contains(&s) {
                 states.push(s);
@@ -564,6 +625,31 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
     }
 }
 
+/// The distinct property names the `reaches` of an object of `len` children select, when
+/// they all select by name and are few enough that looking them up beats visiting every child.
+fn named_children<'p>(reaches: &[Reach<'p>], len: usize) -> Option<SmallVec<[&'p str; 8]>> {
+    let mut names: SmallVec<[&'p str; 8]> = SmallVec::new();
+    let mut add = |name: &'p str| {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    };
+    for reach in reaches {
+        match reach {
+            Reach::Select {
+                selector: Selector::Name(n),
+                ..
+            } => add(n),
+            Reach::Select {
+                selector: Selector::Names(ns),
+                ..
+            } => ns.iter().for_each(|n| add(n)),
+            _ => return None,
+        }
+    }
+    (names.len() * 2 <= len).then_some(names)
+}
+
 /// Whether filter `f` accepts `node`: [`FilterExpr::matches`], answered without the general
 /// evaluator where [`quick_accept`] can.
 fn accept(f: &FilterExpr, node: &Value, root: &Value) -> bool {
@@ -571,8 +657,9 @@ fn accept(f: &FilterExpr, node: &Value, root: &Value) -> bool {
 }
 
 /// The answer of [`FilterExpr::matches`] for the common filters `@.name == 'text'` and
-/// `@.name != 'text'` (and `||` / `&&` of them) when `node.name` is a string, where Jayway's
-/// comparison is plain string equality; `None` when the general evaluator must decide.
+/// `@.name != 'text'` (and `||` / `&&` of them) on an object whose `name` is a string, where
+/// Jayway's comparison is plain string equality, or missing, where it compares an undefined
+/// value, equal to nothing; `None` when the general evaluator must decide.
 fn quick_accept(f: &FilterExpr, node: &Value) -> Option<bool> {
     match f {
         FilterExpr::Or(ops) => {
@@ -599,9 +686,11 @@ fn quick_accept(f: &FilterExpr, node: &Value) -> Option<bool> {
             let [Segment::Child(Selector::Name(name))] = path.segments.as_slice() else {
                 return None;
             };
-            match node.as_object()?.get(name)? {
-                Value::String(s) => Some((s == literal) == (*op == CompareOp::Eq)),
-                _ => None,
+            match node.as_object()?.get(name) {
+                Some(Value::String(s)) => Some((s == literal) == (*op == CompareOp::Eq)),
+                // A missing property is Jayway's undefined value, equal to no string.
+                None => Some(*op == CompareOp::Ne),
+                Some(_) => None,
             }
         }
         _ => None,
@@ -770,6 +859,44 @@ mod tests {
             serde_json::to_string(&doc).unwrap(),
             r#"{"keep":2,"items":[1,2]}"#
         );
+    }
+
+    #[test]
+    fn the_first_failing_child_in_document_order_is_reported() {
+        /// Fails on the string "bad", naming where.
+        struct FailOnBad;
+        #[derive(Debug, PartialEq)]
+        struct At(String);
+        impl WithPointer for At {
+            fn prepend(&mut self, step: &str) {
+                self.0.insert_str(0, &format!("/{step}"));
+            }
+        }
+        impl Applier for FailOnBad {
+            type Error = At;
+            fn apply(&self, _: usize, node: &mut Value) -> Result<Effect, At> {
+                if node == "bad" {
+                    return Err(At(String::new()));
+                }
+                *node = json!("<matched>");
+                Ok(Effect::Keep)
+            }
+        }
+        // Paths listed in the opposite order of the keys; few names among many keys, so only
+        // the named children are visited.
+        let paths = [
+            JsonPath::parse("$.items[*].z").unwrap(),
+            JsonPath::parse("$.items[*].b").unwrap(),
+            JsonPath::parse("$.items[*].a").unwrap(),
+        ];
+        let stage = Stage::new([(0, &paths[..])]);
+        let mut doc = json!({"items": [
+            {"k1": 1, "a": "ok", "k2": 2, "b": "ok", "k3": 3, "z": 1, "k4": 4},
+            {"k1": 1, "a": 0, "b": "bad", "k3": 3, "z": "bad", "k4": 4, "k5": 5},
+        ]});
+        let err = run_stage(&stage, &mut doc, &Value::Null, &FailOnBad).unwrap_err();
+        assert_eq!(err, At("/items/1/b".into()));
+        assert_eq!(doc["items"][0]["a"], json!("<matched>"));
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {
