@@ -44,10 +44,13 @@ pub(crate) fn parse_mailbox(text: &str) -> Option<Mailbox> {
 /// `text` as `(local, domain)` when it is a plain address (see [`plain_address`]), borrowed.
 pub(crate) fn plain_address_parts(text: &str) -> Option<(&str, &str)> {
     let (local, domain) = text.split_once('@')?;
-    let local_ok = !local.is_empty()
-        && local
-            .split('.')
-            .all(|atom| !atom.is_empty() && atom.chars().all(is_atext));
+    // Dot-separated non-empty atoms: atext or `.`, no `.` first, last or twice in a row.
+    let l = local.as_bytes();
+    let local_ok = !l.is_empty()
+        && l[0] != b'.'
+        && l[l.len() - 1] != b'.'
+        && l.iter().all(|&b| b == b'.' || is_atext_byte(b))
+        && !l.windows(2).any(|w| w == b"..");
     let domain_ok = domain
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
@@ -103,7 +106,33 @@ pub(crate) fn parse_address_list(text: &str) -> Option<Vec<Mailbox>> {
 }
 
 fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
+    u8::try_from(c).is_ok_and(is_atext_byte)
+}
+
+/// RFC 2822 `atext` (all ASCII).
+fn is_atext_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'/'
+                | b'='
+                | b'?'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'{'
+                | b'|'
+                | b'}'
+                | b'~'
+        )
 }
 
 /// ASCII controls other than whitespace (RFC 2822 `NO-WS-CTL`).
@@ -508,6 +537,14 @@ mod tests {
             let p = Parser::new(&text);
             let general = p.mailbox(0, true).filter(|(end, _)| *end == p.len()).map(|(_, mb)| mb);
             prop_assert_eq!(general, None, "text {:?}", text);
+        }
+    }
+
+    #[test]
+    fn atext_is_the_rfc_2822_set() {
+        for c in (0..0x400).filter_map(char::from_u32) {
+            let listed = c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+            assert_eq!(is_atext(c), listed, "{c:?}");
         }
     }
 

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
-use sluice_spec::response_schema::ResponseSchema;
+use sluice_spec::response_schema::{ResponseSchema, SchemaType};
 
 use super::schema_filter::{Definitions, Filtered, filter_node, is_array, is_object, resolve};
 
@@ -121,6 +121,10 @@ impl<'de> Visitor<'de> for SchemaVisitor<'_> {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Filtered, E> {
+        // `type: string` (no `$ref` or condition is left here) keeps a string as it is.
+        if self.schema.schema_type == Some(SchemaType::String) {
+            return Ok(Filtered::Kept(Value::String(v.to_owned())));
+        }
         Ok(self.scalar(Value::String(v.to_owned())))
     }
 
