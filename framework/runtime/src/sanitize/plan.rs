@@ -474,13 +474,30 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
         scans: &[State],
     ) -> Result<(), A::Error> {
         match node {
-            Value::Object(map) if scans.is_empty() => {
-                if let Some(names) = named_children(reaches, map.len()) {
-                    return self.visit_named_children(map, reaches, &names);
+            Value::Object(map) => {
+                let names = if scans.is_empty() {
+                    named_children(reaches)
+                } else {
+                    None
+                };
+                let mut removed: Vec<String> = Vec::new();
+                for (key, child) in map.iter_mut() {
+                    // A child no name selects: no state reaches it, nothing to do.
+                    if names.as_ref().is_some_and(|n| !n.contains(&key.as_str())) {
+                        continue;
+                    }
+                    match self.visit_child(reaches, scans, Some(key), None, child) {
+                        Ok(Effect::Keep) => {}
+                        Ok(Effect::Remove) => removed.push(key.clone()),
+                        Err(mut e) => {
+                            e.prepend(&escape_pointer(key));
+                            return Err(e);
+                        }
+                    }
                 }
-                self.visit_all_children(map, reaches, scans)
+                remove_keys(map, &removed);
+                Ok(())
             }
-            Value::Object(map) => self.visit_all_children(map, reaches, scans),
             Value::Array(items) => {
                 let mut removed: Vec<usize> = Vec::new();
                 for (index, child) in items.iter_mut().enumerate() {
@@ -500,67 +517,6 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
             }
             _ => Ok(()),
         }
-    }
-
-    /// Visits every child of an object, in order.
-    fn visit_all_children(
-        &self,
-        map: &mut Map<String, Value>,
-        reaches: &[Reach<'p>],
-        scans: &[State],
-    ) -> Result<(), A::Error> {
-        let mut removed: Vec<String> = Vec::new();
-        for (key, child) in map.iter_mut() {
-            match self.visit_child(reaches, scans, Some(key), None, child) {
-                Ok(Effect::Keep) => {}
-                Ok(Effect::Remove) => removed.push(key.clone()),
-                Err(mut e) => {
-                    e.prepend(&escape_pointer(key));
-                    return Err(e);
-                }
-            }
-        }
-        remove_keys(map, &removed);
-        Ok(())
-    }
-
-    /// Visits only the children `names` of an object (what [`named_children`] found): the
-    /// others no state reaches, so visiting them would change nothing. A child's visit changes
-    /// only that child, so the order of the visits matters only for which error is reported:
-    /// as when visiting in order, the first child in the object's order that fails.
-    fn visit_named_children(
-        &self,
-        map: &mut Map<String, Value>,
-        reaches: &[Reach<'p>],
-        names: &[&str],
-    ) -> Result<(), A::Error> {
-        let mut removed: SmallVec<[&str; 4]> = SmallVec::new();
-        let mut failed: Option<(&str, A::Error)> = None;
-        for &name in names {
-            let Some(child) = map.get_mut(name) else {
-                continue;
-            };
-            match self.visit_child(reaches, &[], Some(name), None, child) {
-                Ok(Effect::Keep) => {}
-                Ok(Effect::Remove) => removed.push(name),
-                Err(e) => {
-                    let earlier = failed.as_ref().is_none_or(|(first, _)| {
-                        map.keys().position(|k| k == name) < map.keys().position(|k| k == first)
-                    });
-                    if earlier {
-                        failed = Some((name, e));
-                    }
-                }
-            }
-        }
-        if let Some((name, mut e)) = failed {
-            e.prepend(&escape_pointer(name));
-            return Err(e);
-        }
-        for name in removed {
-            map.shift_remove(name);
-        }
-        Ok(())
     }
 
     /// The states a child starts with, from how its parent's states reach children.
@@ -625,9 +581,9 @@ impl<'p, A: Applier> Walk<'p, '_, A> {
     }
 }
 
-/// The distinct property names the `reaches` of an object of `len` children select, when
-/// they all select by name and are few enough that looking them up beats visiting every child.
-fn named_children<'p>(reaches: &[Reach<'p>], len: usize) -> Option<SmallVec<[&'p str; 8]>> {
+/// The distinct property names the `reaches` of an object select, when they all select by
+/// name: one check of a child's key against them spares visiting the children none selects.
+fn named_children<'p>(reaches: &[Reach<'p>]) -> Option<SmallVec<[&'p str; 8]>> {
     let mut names: SmallVec<[&'p str; 8]> = SmallVec::new();
     let mut add = |name: &'p str| {
         if !names.contains(&name) {
@@ -647,7 +603,7 @@ fn named_children<'p>(reaches: &[Reach<'p>], len: usize) -> Option<SmallVec<[&'p
             _ => return None,
         }
     }
-    (names.len() * 2 <= len).then_some(names)
+    Some(names)
 }
 
 /// Whether filter `f` accepts `node`: [`FilterExpr::matches`], answered without the general
@@ -882,8 +838,7 @@ mod tests {
                 Ok(Effect::Keep)
             }
         }
-        // Paths listed in the opposite order of the keys; few names among many keys, so only
-        // the named children are visited.
+        // Paths listed in the opposite order of the keys; only the named children are visited.
         let paths = [
             JsonPath::parse("$.items[*].z").unwrap(),
             JsonPath::parse("$.items[*].b").unwrap(),
