@@ -52,12 +52,103 @@ impl Formatter for JacksonFormatter {
     }
 }
 
-/// Appends `value` to `out` as psoxy would write it.
+/// Appends `value` to `out` as psoxy would write it: the same bytes as serde_json's serializer
+/// with [`JacksonFormatter`], written by hand because nearly all the output is strings, whose
+/// bytes this copies in runs, checking eight at a time for what needs escaping.
 pub fn write_json(out: &mut Vec<u8>, value: &Value) {
-    let mut serializer = Serializer::with_formatter(out, JacksonFormatter);
-    value
-        .serialize(&mut serializer)
-        .expect("serializing a Value into memory cannot fail");
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => {
+            // Numbers through the formatter itself: integers as serde_json writes them,
+            // decimals as Java does.
+            let mut serializer = Serializer::with_formatter(&mut *out, JacksonFormatter);
+            n.serialize(&mut serializer)
+                .expect("serializing a number into memory cannot fail");
+        }
+        Value::String(s) => write_str(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            out.push(b'{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(out, key);
+                out.push(b':');
+                write_json(out, item);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// A JSON string as serde_json escapes it (`"`, backslash, and the controls below U+0020, as
+/// [`JacksonFormatter`] writes them), everything else copied as it is.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    // Eight bytes at a time (the last few padded with spaces, which stay as they are); only a
+    // group with something to escape is looked at byte by byte.
+    let mut start = 0;
+    for (n, group) in bytes.chunks(8).enumerate() {
+        let mut word = [b' '; 8];
+        word[..group.len()].copy_from_slice(group);
+        if !needs_escape(u64::from_le_bytes(word)) {
+            continue;
+        }
+        for (j, &b) in group.iter().enumerate() {
+            if let Some(escape) = escape_of(b) {
+                let i = n * 8 + j;
+                out.extend_from_slice(&bytes[start..i]);
+                JacksonFormatter
+                    .write_char_escape(out, escape)
+                    .expect("writing into memory cannot fail");
+                start = i + 1;
+            }
+        }
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Whether one of the eight bytes of `word` is below 0x20, `"` or a backslash (exact: each test is
+/// the classic "has a zero byte" / "has a byte less than n" bit trick, which never misses and,
+/// or-ed over the word, never reports a byte that is not there).
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    (below_space | has_zero(quote) | has_zero(backslash)) & HIGHS != 0
+}
+
+/// How serde_json escapes byte `b`, if it does.
+fn escape_of(b: u8) -> Option<CharEscape> {
+    Some(match b {
+        b'"' => CharEscape::Quote,
+        b'\\' => CharEscape::ReverseSolidus,
+        0x08 => CharEscape::Backspace,
+        0x0C => CharEscape::FormFeed,
+        b'\n' => CharEscape::LineFeed,
+        b'\r' => CharEscape::CarriageReturn,
+        b'\t' => CharEscape::Tab,
+        0x00..=0x1F => CharEscape::AsciiControl(b),
+        _ => return None,
+    })
 }
 
 /// `value` as psoxy would write it.
@@ -104,7 +195,48 @@ pub fn java_double(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// The writer as first written: serde_json's serializer with the Jackson formatter.
+    fn by_serializer(value: &Value) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut serializer = Serializer::with_formatter(&mut out, JacksonFormatter);
+        value.serialize(&mut serializer).unwrap();
+        out
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let text = prop_oneof![
+            "\\PC{0,20}",
+            "[a-z\"\\\\/\u{0}-\u{1f}\u{7f}é€😀 ]{0,24}",
+            "[a-z]{0,30}",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            text.clone().prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec((text.clone(), inner), 0..5)
+                    .prop_map(|kvs| Value::Object(kvs.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_writer_writes_what_the_serializer_writes(value in arb_json()) {
+            let mut out = Vec::new();
+            write_json(&mut out, &value);
+            prop_assert_eq!(String::from_utf8(out).unwrap(), String::from_utf8(by_serializer(&value)).unwrap());
+        }
+    }
 
     #[test]
     fn doubles_follow_java() {
