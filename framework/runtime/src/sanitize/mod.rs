@@ -123,9 +123,33 @@ impl Sanitizer {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(body.to_vec());
         }
-        let e = &self.endpoints[endpoint];
         let mut out = Vec::with_capacity(body.len());
-        let mut de = serde_json::Deserializer::from_slice(body);
+        // Valid UTF-8 as a whole (nearly always), the parser need not check string by string.
+        // Otherwise the bytes are parsed as they are, which accepts and rejects the same
+        // documents with the same errors (bytes in skipped values are never checked).
+        match std::str::from_utf8(body) {
+            Ok(text) => self.sanitize_from(
+                endpoint,
+                &mut serde_json::Deserializer::from_str(text),
+                &mut out,
+            )?,
+            Err(_) => self.sanitize_from(
+                endpoint,
+                &mut serde_json::Deserializer::from_slice(body),
+                &mut out,
+            )?,
+        }
+        Ok(out)
+    }
+
+    /// [`Self::sanitize`] of the values `de` reads, written to `out`.
+    fn sanitize_from<'de, R: serde_json::de::Read<'de>>(
+        &self,
+        endpoint: usize,
+        de: &mut serde_json::Deserializer<R>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), SanitizeError> {
+        let e = &self.endpoints[endpoint];
         let not_json = |e: serde_json::Error| SanitizeError::NotJson(e.to_string());
         loop {
             // With a response schema, the document is filtered while it is parsed.
@@ -136,26 +160,26 @@ impl Sanitizer {
                         local: schema.definitions.as_ref(),
                     };
                     match (schema_parse::SchemaSeed { schema, defs })
-                        .deserialize(&mut de)
+                        .deserialize(&mut *de)
                         .map_err(not_json)?
                     {
                         schema_filter::Filtered::Kept(v) => v,
                         schema_filter::Filtered::NotMatched => Value::Null,
                     }
                 }
-                None => Value::deserialize(&mut de).map_err(not_json)?,
+                None => Value::deserialize(&mut *de).map_err(not_json)?,
             };
             let doc = self.apply_transforms(endpoint, doc)?;
             if !out.is_empty() {
                 out.push(b'\n');
             }
-            output::write_json(&mut out, &doc);
+            output::write_json(out, &doc);
             // Several concatenated values (NDJSON) are sanitized one by one.
             if de.end().is_ok() {
                 break;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Sanitizes one parsed document of endpoint number `endpoint`.
