@@ -51,9 +51,6 @@ impl<'de> DeserializeSeed<'de> for SchemaSeed<'_> {
     }
 }
 
-/// The most entries an object's map is sized for in advance.
-const MAX_PRESIZED_PROPERTIES: usize = 32;
-
 /// An object key, borrowed from the input unless it had to be unescaped.
 struct KeySeed;
 
@@ -155,9 +152,10 @@ impl<'de> Visitor<'de> for SchemaVisitor<'_> {
                 Value::Null
             }));
         };
-        // Sized for every named property (up to a bound), so the map grows at most rarely:
-        // growing rehashes the index and moves the entries.
-        let mut out = Map::with_capacity(properties.len().min(MAX_PRESIZED_PROPERTIES));
+        // Not sized for the schema's properties: that saves a few rehashes on large objects
+        // but costs more on many small ones (Slack's blocks name five properties and keep one
+        // or two; sized maps made Slack ~7 % slower, Calendar no faster).
+        let mut out = Map::new();
         // Keys whose (last) value did not match: the object then does not match either.
         let mut not_matched: HashSet<String> = HashSet::new();
         // Keys are borrowed from the input where possible: skipped ones are never allocated.
