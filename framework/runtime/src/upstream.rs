@@ -244,9 +244,13 @@ pub struct Buffered {
     pub body: Bytes,
 }
 
-/// The pooled upstream client with the source's credentials.
+type Pool = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The pooled upstream client with the source's credentials. It keeps one connection pool per
+/// serving thread ([`crate::server::shard`]), so a request and its upstream connection are
+/// served by the same thread.
 pub struct Upstream {
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    pools: Vec<Pool>,
     base: Uri,
     credentials: Credentials,
     token: Mutex<Option<AccessToken>>,
@@ -263,23 +267,22 @@ struct AccessToken {
 impl Upstream {
     /// A client for `base` (scheme, host, port, optional path prefix).
     pub fn new(base: Uri, credentials: Credentials, timeout: Duration, max_body: usize) -> Self {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls_config())
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .build();
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
         Self {
-            client,
+            pools: vec![pool()],
             base,
             credentials,
             token: Mutex::new(None),
             timeout,
             max_body,
         }
+    }
+
+    /// Gives the client `count` connection pools, one per [`crate::server::shard`] (serving
+    /// threads + 1), instead of one shared by all threads.
+    #[must_use]
+    pub fn pools(mut self, count: usize) -> Self {
+        self.pools = (0..count.max(1)).map(|_| pool()).collect();
+        self
     }
 
     /// The URI for `path_and_query` on this upstream.
@@ -309,8 +312,8 @@ impl Upstream {
         let timeout = self.timeout;
         let max = self.max_body;
         let work = async {
-            let response: Response<hyper::body::Incoming> = self
-                .client
+            let pool = &self.pools[crate::server::shard::current() % self.pools.len()];
+            let response: Response<hyper::body::Incoming> = pool
                 .request(request)
                 .await
                 .map_err(|e| UpstreamError::Unreachable(error_chain(&e)))?;
@@ -417,6 +420,19 @@ impl Upstream {
             refresh_after: Instant::now() + lifetime - margin,
         })
     }
+}
+
+/// A client with its own connection pool (HTTP/1.1 and HTTP/2, TLS or plain).
+fn pool() -> Pool {
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls_config())
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .build();
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build(connector)
 }
 
 /// TLS client settings for every outgoing connection (upstream, JWKS, callbacks): the Mozilla
