@@ -8,6 +8,7 @@
 
 mod apply;
 pub mod output;
+mod passthrough;
 mod plan;
 pub mod schema_filter;
 mod schema_parse;
@@ -124,9 +125,17 @@ impl Sanitizer {
             return Ok(body.to_vec());
         }
         let e = &self.endpoints[endpoint];
-        let mut out = Vec::with_capacity(body.len());
-        let mut de = serde_json::Deserializer::from_slice(body);
         let not_json = |e: serde_json::Error| SanitizeError::NotJson(e.to_string());
+        let mut out = Vec::with_capacity(body.len());
+        if e.schema.is_none() && e.transforms.0.is_empty() {
+            // Nothing to change: copy without building a tree. An object that repeats a name
+            // (rare; the tree keeps the last value) takes the tree path below.
+            match passthrough::copy(body, &mut out).map_err(not_json)? {
+                passthrough::Copied::Done => return Ok(out),
+                passthrough::Copied::RepeatedName => out.clear(),
+            }
+        }
+        let mut de = serde_json::Deserializer::from_slice(body);
         loop {
             // With a response schema, the document is filtered while it is parsed.
             let doc = match &e.schema {
