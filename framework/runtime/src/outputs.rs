@@ -127,14 +127,21 @@ impl SideOutputs {
             if local.is_empty() {
                 return Vec::new();
             }
-            tokio::task::spawn_blocking(move || {
-                local
+            let (done, written) = tokio::sync::oneshot::channel();
+            let sent = local_writer().send(Box::new(move || {
+                let results = local
                     .into_iter()
                     .map(|(index, write)| (index, write.run()))
-                    .collect()
-            })
-            .await
-            .unwrap_or_else(|e| vec![(usize::MAX, Err(format!("the writing task failed: {e}")))])
+                    .collect();
+                let _ = done.send(results);
+            }));
+            let failed = |why: &str| vec![(usize::MAX, Err(why.to_owned()))];
+            if sent.is_err() {
+                return failed("the side-output writer thread has stopped");
+            }
+            written
+                .await
+                .unwrap_or_else(|_| failed("the side-output writer thread failed"))
         };
         let (local, remote) = futures::future::join(local, futures::future::join_all(remote)).await;
         let mut report = Report::default();
@@ -149,6 +156,32 @@ impl SideOutputs {
         }
         report
     }
+}
+
+/// A batch of local writes, run on the writer thread.
+type LocalBatch = Box<dyn FnOnce() + Send>;
+
+/// The thread that writes every side output to local directories, one exchange after another.
+/// One thread, not a pool: files created at once in the same directory contend for the
+/// directory's lock, and the kernel spins waiting for it; one after another they do not.
+fn local_writer() -> &'static std::sync::mpsc::Sender<LocalBatch> {
+    static WRITER: std::sync::OnceLock<std::sync::mpsc::Sender<LocalBatch>> =
+        std::sync::OnceLock::new();
+    WRITER.get_or_init(|| {
+        let (batches, incoming) = std::sync::mpsc::channel::<LocalBatch>();
+        let spawned = std::thread::Builder::new()
+            .name("sluice-side-outputs".into())
+            .spawn(move || {
+                while let Ok(batch) = incoming.recv() {
+                    batch();
+                }
+            });
+        if let Err(e) = spawned {
+            // Sends then fail, and every local side output reports the failure.
+            tracing::error!(error = %e, "cannot start the side-output writer thread");
+        }
+        batches
+    })
 }
 
 /// One output to a local directory, with everything it needs to be written off the event loop.

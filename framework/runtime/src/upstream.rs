@@ -288,15 +288,17 @@ impl Upstream {
     /// The URI for `path_and_query` on this upstream.
     pub fn uri(&self, path_and_query: &str) -> Uri {
         let prefix = self.base.path().trim_end_matches('/');
-        let authority = self
-            .base
-            .authority()
-            .map(|a| a.as_str())
-            .unwrap_or_default();
-        let scheme = self.base.scheme_str().unwrap_or("https");
-        format!("{scheme}://{authority}{prefix}{path_and_query}")
-            .parse()
-            .unwrap_or_else(|_| self.base.clone())
+        let joined = if prefix.is_empty() {
+            http::uri::PathAndQuery::try_from(path_and_query)
+        } else {
+            http::uri::PathAndQuery::try_from(format!("{prefix}{path_and_query}"))
+        };
+        let mut parts = self.base.clone().into_parts();
+        match joined {
+            Ok(joined) => parts.path_and_query = Some(joined),
+            Err(_) => return self.base.clone(),
+        }
+        Uri::from_parts(parts).unwrap_or_else(|_| self.base.clone())
     }
 
     /// Sends a request (its URI relative to the upstream base) with the source's credentials and
@@ -456,4 +458,31 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_uris_keep_the_upstreams_scheme_authority_and_path_prefix() {
+        let upstream = |base: &str| {
+            Upstream::new(
+                base.parse().unwrap(),
+                Credentials::None,
+                Duration::from_secs(1),
+                1,
+            )
+        };
+        let plain = upstream("https://api.github.com");
+        assert_eq!(
+            plain.uri("/orgs/acme/members?per_page=5").to_string(),
+            "https://api.github.com/orgs/acme/members?per_page=5"
+        );
+        let prefixed = upstream("http://127.0.0.1:9000/v1/");
+        assert_eq!(
+            prefixed.uri("/rate_limit").to_string(),
+            "http://127.0.0.1:9000/v1/rate_limit"
+        );
+    }
 }

@@ -322,12 +322,21 @@ async fn health_readiness_and_metrics_answer_without_credentials() {
     assert_eq!(get(&p.url("/_sluice/healthz"), None).await.status, 200);
     assert_eq!(get(&p.url("/_sluice/readyz"), None).await.status, 200);
     get(&p.url("/members"), Some("test-key")).await;
+    get(&p.url("/admin/users"), Some("test-key")).await;
+    get(&p.url("/admin/users"), Some("test-key")).await;
     let metrics = get(&p.url("/_sluice/metrics"), None).await;
     assert!(
         metrics
             .body
             .contains(r#"sluice_requests_total{endpoint="/members",status="200"} 1"#),
         "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains(r#"sluice_requests_total{endpoint="-",status="403"} 2"#),
+        "requests no endpoint matched: {}",
         metrics.body
     );
     assert!(
