@@ -426,12 +426,16 @@ impl Upstream {
 
 /// A client with its own connection pool (HTTP/1.1 and HTTP/2, TLS or plain).
 fn pool() -> Pool {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    // Requests are small and latency matters more than segment count.
+    http.set_nodelay(true);
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls_config())
         .https_or_http()
         .enable_http1()
         .enable_http2()
-        .build();
+        .wrap_connector(http);
     Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(90))
         .build(connector)
