@@ -5,7 +5,7 @@
 //! a document makes [`copy`] give up ([`Copied::RepeatedName`]) so the caller can take the tree
 //! path.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::fmt;
 
@@ -27,18 +27,18 @@ pub(super) enum Copied {
 /// Writes `body` (one or more concatenated JSON values, joined with `\n` as the tree path does)
 /// to `out`. A body that is not JSON is an error, as on the tree path.
 pub(super) fn copy(body: &[u8], out: &mut Vec<u8>) -> Result<Copied, serde_json::Error> {
-    let repeated = Cell::new(false);
+    let shared = Shared::default();
     let mut de = serde_json::Deserializer::from_slice(body);
     loop {
         let lead = (!out.is_empty()).then_some(b'\n');
         let value = Value {
             out: &mut *out,
             lead,
-            repeated: &repeated,
+            shared: &shared,
         };
         match value.deserialize(&mut de) {
             Ok(()) => {}
-            Err(_) if repeated.get() => return Ok(Copied::RepeatedName),
+            Err(_) if shared.repeated.get() => return Ok(Copied::RepeatedName),
             Err(e) => return Err(e),
         }
         if de.end().is_ok() {
@@ -51,15 +51,25 @@ pub(super) fn copy(body: &[u8], out: &mut Vec<u8>) -> Result<Copied, serde_json:
 /// comparing names.
 const LINEAR_NAMES: usize = 16;
 
-/// One JSON value, written to `out` (after `lead`, a separator) as it is parsed.
-struct Value<'o> {
-    out: &'o mut Vec<u8>,
-    lead: Option<u8>,
+/// What the whole copy shares.
+#[derive(Default)]
+struct Shared<'de> {
     /// Set when an object repeats a name (the parse then stops with an error).
-    repeated: &'o Cell<bool>,
+    repeated: Cell<bool>,
+    /// The names of the objects being copied, outermost first: each object's names are one
+    /// segment at the end, removed when the object ends (one buffer for the whole document, not
+    /// an allocation per object).
+    names: RefCell<Vec<Name<'de>>>,
 }
 
-impl<'o> Value<'o> {
+/// One JSON value, written to `out` (after `lead`, a separator) as it is parsed.
+struct Value<'o, 'de> {
+    out: &'o mut Vec<u8>,
+    lead: Option<u8>,
+    shared: &'o Shared<'de>,
+}
+
+impl<'o> Value<'o, '_> {
     /// Writes the separator; gives the output for the value itself.
     fn lead(self) -> &'o mut Vec<u8> {
         if let Some(byte) = self.lead {
@@ -69,7 +79,7 @@ impl<'o> Value<'o> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Value<'_> {
+impl<'de> DeserializeSeed<'de> for Value<'_, 'de> {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -89,7 +99,7 @@ fn infallible(result: std::io::Result<()>) {
     debug_assert!(result.is_ok());
 }
 
-impl<'de> Visitor<'de> for Value<'_> {
+impl<'de> Visitor<'de> for Value<'_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -135,7 +145,7 @@ impl<'de> Visitor<'de> for Value<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let repeated = self.repeated;
+        let shared = self.shared;
         let out = self.lead();
         out.push(b'[');
         let mut lead = None;
@@ -143,7 +153,7 @@ impl<'de> Visitor<'de> for Value<'_> {
             .next_element_seed(Value {
                 out: &mut *out,
                 lead,
-                repeated,
+                shared,
             })?
             .is_some()
         {
@@ -154,39 +164,42 @@ impl<'de> Visitor<'de> for Value<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let repeated = self.repeated;
+        let shared = self.shared;
         let out = self.lead();
-        let mut names: Vec<Name<'de>> = Vec::new();
-        let mut seen: Option<HashSet<Name<'de>>> = None;
+        // This object's names: `names[start..]`, or the set once there are many.
+        let start = shared.names.borrow().len();
+        let mut many: Option<HashSet<Name<'de>>> = None;
         out.push(b'{');
         let mut first = true;
         while let Some(name) = map.next_key::<Name<'de>>()? {
-            let is_repeat = match &mut seen {
-                Some(set) => !set.insert(name.clone()),
-                None => {
-                    let is_repeat = names.contains(&name);
-                    names.push(name.clone());
-                    if names.len() > LINEAR_NAMES {
-                        seen = Some(names.drain(..).collect());
-                    }
-                    is_repeat
-                }
-            };
-            if is_repeat {
-                repeated.set(true);
-                return Err(de::Error::custom("an object repeats a name"));
-            }
             if !first {
                 out.push(b',');
             }
             first = false;
             write_str(out, name.as_str());
+            let is_repeat = match &mut many {
+                Some(set) => !set.insert(name),
+                None => {
+                    let mut names = shared.names.borrow_mut();
+                    let is_repeat = names[start..].contains(&name);
+                    names.push(name);
+                    if names.len() - start > LINEAR_NAMES {
+                        many = Some(names.drain(start..).collect());
+                    }
+                    is_repeat
+                }
+            };
+            if is_repeat {
+                shared.repeated.set(true);
+                return Err(de::Error::custom("an object repeats a name"));
+            }
             map.next_value_seed(Value {
                 out: &mut *out,
                 lead: Some(b':'),
-                repeated,
+                shared,
             })?;
         }
+        shared.names.borrow_mut().truncate(start);
         out.push(b'}');
         Ok(())
     }
