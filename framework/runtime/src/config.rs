@@ -631,4 +631,39 @@ mod tests {
             "EMAIL_DOMAIN_HANDLING=drop is not valid; expected one of: PRESERVE, REDACT, ENCRYPT, HASH"
         );
     }
+
+    #[test]
+    fn serving_threads_default_to_one_per_core_and_bad_counts_say_what_is_allowed() {
+        let loaded = sluice_spec::parse_spec(
+            "t.yaml".as_ref(),
+            "name: t\ntarget_host: api.example.com\nrules:\n  endpoints:\n    - pathTemplate: /x\n",
+        )
+        .unwrap();
+        let resolve = |threads_env: Option<&str>, flag: Option<usize>| {
+            let mut pairs = vec![("SLUICE_SALT", "s"), ("SLUICE_API_KEYS", "k")];
+            if let Some(t) = threads_env {
+                pairs.push(("SLUICE_THREADS", t));
+            }
+            let flags = ServeFlags {
+                threads: flag,
+                ..ServeFlags::default()
+            };
+            ServeConfig::resolve(&loaded.spec, &loaded.rules, &env(&pairs), flags)
+        };
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        assert_eq!(resolve(None, None).unwrap().threads, cores);
+        assert_eq!(resolve(Some("3"), None).unwrap().threads, 3);
+        assert_eq!(
+            resolve(Some("3"), Some(5)).unwrap().threads,
+            5,
+            "the flag wins"
+        );
+        for bad in ["0", "many", "-1", "5000"] {
+            let err = resolve(Some(bad), None).unwrap_err().to_string();
+            assert!(
+                err.contains("SLUICE_THREADS") && err.contains(bad) && err.contains("1 to 1024"),
+                "{err}"
+            );
+        }
+    }
 }
