@@ -127,6 +127,10 @@ impl SideOutputs {
             if local.is_empty() {
                 return Vec::new();
             }
+            let indices: Vec<usize> = local.iter().map(|(index, _)| *index).collect();
+            let failed = |why: &str| -> Vec<(usize, Result<(), String>)> {
+                indices.iter().map(|i| (*i, Err(why.to_owned()))).collect()
+            };
             let (done, written) = tokio::sync::oneshot::channel();
             let sent = local_writer().send(Box::new(move || {
                 let results = local
@@ -135,7 +139,6 @@ impl SideOutputs {
                     .collect();
                 let _ = done.send(results);
             }));
-            let failed = |why: &str| vec![(usize::MAX, Err(why.to_owned()))];
             if sent.is_err() {
                 return failed("the side-output writer thread has stopped");
             }
@@ -147,11 +150,9 @@ impl SideOutputs {
         let mut report = Report::default();
         for (index, result) in local.into_iter().chain(remote) {
             if let Err(e) = result {
-                let target = self.targets.get(index);
-                report.required_failed |= target.is_none_or(|t| t.required);
-                let url =
-                    target.map_or_else(|| "a local directory".to_owned(), |t| t.bucket.url.clone());
-                report.failures.push((url, e));
+                let target = &self.targets[index];
+                report.required_failed |= target.required;
+                report.failures.push((target.bucket.url.clone(), e));
             }
         }
         report
