@@ -2,8 +2,11 @@
 //! 1 KB and 100 KB JSON), and the same load generator (wrk) driving, in one run:
 //! (a) the upstream directly, (b) nginx `proxy_pass` in front of it, (c) `github-proxy` on a
 //! pass-through endpoint (`/rate_limit`), (d) `github-proxy` on `/orgs/{org}/members` with its
-//! sanitizing rules. Also measures github-proxy's start-up time to its first answered request
-//! and its idle RSS. nginx and wrk come from Debian's packages and are installed if missing.
+//! sanitizing rules. (c) and (d) run the connector as shipped, which writes two side outputs to
+//! local directories on every request; (c′) and (d′) run the same spec without its side outputs
+//! (`sluice serve --spec`, the same runtime), to show what the proxy itself costs. Also measures
+//! github-proxy's start-up time to its first answered request and its idle RSS. nginx and wrk come
+//! from Debian's packages and are installed if missing.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -51,12 +54,17 @@ pub fn proxy(root: &Path, options: &Options) -> Result<String> {
             "--quiet",
             "-p",
             "sluice-connector-github",
+            "-p",
+            "sluice-cli",
         ],
     )?;
     let proxy_bin = target_dir(root).join("release/github-proxy");
+    let sluice_bin = target_dir(root).join("release/sluice");
 
     let work = tempfile::tempdir()?;
     write_payloads(work.path())?;
+    let no_side_outputs = work.path().join("github-no-side-outputs.yaml");
+    std::fs::write(&no_side_outputs, without_side_outputs(root)?)?;
     let upstream_port = free_port()?;
     let nginx_port = free_port()?;
     let _upstream = nginx(
@@ -109,6 +117,35 @@ pub fn proxy(root: &Path, options: &Options) -> Result<String> {
         )?);
         rows.push(measure(
             "(d) github-proxy members rules",
+            size,
+            port,
+            "/orgs/acme/members?per_page=100",
+            true,
+            options,
+        )?);
+        proxy.stop()?;
+
+        let port = free_port()?;
+        let mut command = Command::new(&sluice_bin);
+        command.arg("serve").arg("--spec").arg(&no_side_outputs);
+        let proxy = start_proxy_command(
+            command,
+            work.path(),
+            port,
+            &format!("http://127.0.0.1:{upstream_port}/{size}"),
+            &[],
+        )?;
+        wait_healthy(port)?;
+        rows.push(measure(
+            "(c′) pass-through, no side outputs",
+            size,
+            port,
+            "/rate_limit",
+            true,
+            options,
+        )?);
+        rows.push(measure(
+            "(d′) members rules, no side outputs",
             size,
             port,
             "/orgs/acme/members?per_page=100",
@@ -236,7 +273,50 @@ pub(crate) fn start_proxy_with(
     upstream: &str,
     env: &[(&str, String)],
 ) -> Result<Running> {
-    let mut command = Command::new(bin);
+    start_proxy_command(Command::new(bin), dir, port, upstream, env)
+}
+
+/// The GitHub spec without its `side_outputs`, its rules file named by absolute path.
+fn without_side_outputs(root: &Path) -> Result<String> {
+    let spec = std::fs::read_to_string(root.join("specs/github.yaml"))?;
+    let mut out = String::new();
+    let mut in_side_outputs = false;
+    for line in spec.lines() {
+        if line.starts_with("side_outputs:") {
+            in_side_outputs = true;
+            continue;
+        }
+        if in_side_outputs && (line.starts_with(' ') || line.starts_with('#')) {
+            continue;
+        }
+        in_side_outputs = false;
+        match line.strip_prefix("rules_file: ") {
+            Some(rules) => {
+                let _ = writeln!(
+                    out,
+                    "rules_file: {}",
+                    root.join("specs").join(rules.trim()).display()
+                );
+            }
+            None => {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+    if out.contains("side_outputs") || !out.contains("rules_file: /") {
+        bail!("specs/github.yaml changed shape; update `without_side_outputs`");
+    }
+    Ok(out)
+}
+
+/// Starts a proxy `command` on `port` in front of `upstream`, with bench credentials and `env`.
+fn start_proxy_command(
+    mut command: Command,
+    dir: &Path,
+    port: u16,
+    upstream: &str,
+    env: &[(&str, String)],
+) -> Result<Running> {
     command
         .current_dir(dir)
         .args([
@@ -439,29 +519,31 @@ fn report(rows: &[Row], startup_ms: f64, rss_mib: f64, options: &Options) -> Str
             rows.iter()
                 .find(|r| r.size == size && r.target.starts_with(prefix))
         };
-        if let (Some(a), Some(b), Some(c), Some(d)) =
-            (find("(a)"), find("(b)"), find("(c)"), find("(d)"))
-        {
-            let _ = writeln!(
-                out,
-                "| {size}: (c) / (b) req/s | {:.2} | ≥ 0.8 |",
-                c.rps / b.rps
-            );
-            let _ = writeln!(
-                out,
-                "| {size}: (d) / (b) req/s | {:.2} | ≥ 0.6 on 1k |",
-                d.rps / b.rps
-            );
-            let _ = writeln!(
-                out,
-                "| {size}: (c) p99 − (a) p99 | {:.3} ms | ≤ 2 ms |",
-                c.p99_ms - a.p99_ms
-            );
-            let _ = writeln!(
-                out,
-                "| {size}: (d) p99 − (a) p99 | {:.3} ms | ≤ 2 ms |",
-                d.p99_ms - a.p99_ms
-            );
+        for (c_label, d_label) in [("(c)", "(d)"), ("(c′)", "(d′)")] {
+            if let (Some(a), Some(b), Some(c), Some(d)) =
+                (find("(a)"), find("(b)"), find(c_label), find(d_label))
+            {
+                let _ = writeln!(
+                    out,
+                    "| {size}: {c_label} / (b) req/s | {:.2} | ≥ 0.8 |",
+                    c.rps / b.rps
+                );
+                let _ = writeln!(
+                    out,
+                    "| {size}: {d_label} / (b) req/s | {:.2} | ≥ 0.6 on 1k |",
+                    d.rps / b.rps
+                );
+                let _ = writeln!(
+                    out,
+                    "| {size}: {c_label} p99 − (a) p99 | {:.3} ms | ≤ 2 ms |",
+                    c.p99_ms - a.p99_ms
+                );
+                let _ = writeln!(
+                    out,
+                    "| {size}: {d_label} p99 − (a) p99 | {:.3} ms | ≤ 2 ms |",
+                    d.p99_ms - a.p99_ms
+                );
+            }
         }
     }
     let _ = writeln!(

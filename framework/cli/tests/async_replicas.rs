@@ -1,6 +1,7 @@
-//! Asynchronous jobs across real proxy processes sharing one local-directory store: a job
-//! accepted by one replica is answered by another, and a job whose replica is killed with
+//! Real proxy processes. Asynchronous jobs across replicas sharing one local-directory store: a
+//! job accepted by one replica is answered by another, and a job whose replica is killed with
 //! SIGKILL mid-request is finished (or failed as interrupted) by another after its lease lapses.
+//! And a process told to stop (SIGTERM) finishes the requests its serving threads are answering.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -340,4 +341,60 @@ async fn on_s3_replicas_share_jobs_and_presigned_results_are_fetched_by_plain_ht
     let unsigned = presigned.split('?').next().unwrap().to_owned();
     let refused = client.get(unsigned.parse().unwrap()).await.unwrap();
     assert_eq!(refused.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_the_requests_in_flight_on_every_serving_thread() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        &format!("file://{}", dir.path().display()),
+        "proxy",
+    );
+    let proxy = replica_with(&spec, up.addr, &[("SLUICE_THREADS", "2".into())]).await;
+    let proxy = Arc::new(proxy);
+    // Four slow requests on four connections: both serving threads hold some.
+    let in_flight: Vec<_> = (0..4)
+        .map(|_| {
+            let proxy = proxy.clone();
+            tokio::spawn(async move { call(&proxy, "GET", "/slow", &[]).await })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while up.slow.load(Ordering::SeqCst) < 4 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        up.slow.load(Ordering::SeqCst),
+        4,
+        "all four reached the upstream"
+    );
+    let pid = proxy.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    for answer in in_flight {
+        let (status, _, body) = answer.await.unwrap().expect("answered, not cut off");
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body[0]["id"], 1);
+    }
+    let mut proxy = Arc::into_inner(proxy).expect("the requests are done");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = proxy.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "the process did not stop");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(exit.success(), "{exit:?}");
+    assert!(
+        call(&proxy, "GET", "/_sluice/healthz", &[]).await.is_err(),
+        "no longer listening"
+    );
 }

@@ -85,7 +85,9 @@ fn run<C: Connector, H: Hooks>(
             let config =
                 ServeConfig::resolve(connector.spec(), connector.rules(), &ProcessEnv, flags)?;
             init_logging(config.log_format);
-            let runtime = tokio::runtime::Builder::new_multi_thread()
+            // This runtime accepts connections and runs background work; requests are served
+            // by the serving threads `server::serve_threads` starts.
+            let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
             runtime.block_on(serve(connector, hooks, config))?;
@@ -222,13 +224,15 @@ pub async fn serve<C: Connector, H: Hooks>(
     tracing::info!(
         listen = %config.listen,
         upstream = %config.upstream,
+        threads = config.threads,
         connector = %proxy.connector().spec().name,
         startup_ms = started.elapsed().as_secs_f64() * 1000.0,
         "listening"
     );
-    crate::server::serve(
+    crate::server::serve_threads(
         proxy,
         listener,
+        config.threads,
         crate::server::shutdown_signal(),
         std::time::Duration::from_secs(30),
     )
@@ -256,7 +260,8 @@ pub async fn build_proxy<C: Connector, H: Hooks>(
         config.source_credentials.clone(),
         config.upstream_timeout,
         config.max_body_bytes,
-    );
+    )
+    .pools(config.threads + 1);
     let outputs = crate::outputs::SideOutputs::open(&connector.spec().side_outputs)?;
     let jobs = config
         .async_jobs

@@ -260,6 +260,10 @@ pub struct ServeFlags {
     /// [env: SLUICE_PUBLIC_BASE_URL].
     #[arg(long, value_name = "URL")]
     pub public_base_url: Option<String>,
+    /// Threads serving connections, each with its own event loop and upstream connection pool
+    /// [env: SLUICE_THREADS] [default: one per CPU core].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 /// Everything `serve` needs, resolved.
@@ -285,6 +289,8 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// Asynchronous processing, when enabled by the spec or `ASYNC_OUTPUT_DESTINATION`.
     pub async_jobs: Option<AsyncConfig>,
+    /// Threads serving connections (`--threads`, `SLUICE_THREADS`; default one per core).
+    pub threads: usize,
 }
 
 /// Settings of asynchronous request-reply (`Prefer: respond-async`).
@@ -538,6 +544,24 @@ impl ServeConfig {
                 ))
             })?,
         };
+        let threads = match flags
+            .threads
+            .map(|n| n.to_string())
+            .or_else(|| env.var("SLUICE_THREADS"))
+        {
+            None => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            Some(text) => text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=1024).contains(n))
+                .ok_or_else(|| {
+                    ConfigProblem(format!(
+                        "SLUICE_THREADS / --threads `{text}`: expected a number of threads from 1 \
+                         to 1024 (default: one per CPU core)"
+                    ))
+                })?,
+        };
         Ok(Self {
             listen,
             upstream,
@@ -549,6 +573,7 @@ impl ServeConfig {
             source_credentials,
             max_body_bytes,
             async_jobs,
+            threads,
         })
     }
 }
@@ -605,5 +630,40 @@ mod tests {
             err.to_string(),
             "EMAIL_DOMAIN_HANDLING=drop is not valid; expected one of: PRESERVE, REDACT, ENCRYPT, HASH"
         );
+    }
+
+    #[test]
+    fn serving_threads_default_to_one_per_core_and_bad_counts_say_what_is_allowed() {
+        let loaded = sluice_spec::parse_spec(
+            "t.yaml".as_ref(),
+            "name: t\ntarget_host: api.example.com\nrules:\n  endpoints:\n    - pathTemplate: /x\n",
+        )
+        .unwrap();
+        let resolve = |threads_env: Option<&str>, flag: Option<usize>| {
+            let mut pairs = vec![("SLUICE_SALT", "s"), ("SLUICE_API_KEYS", "k")];
+            if let Some(t) = threads_env {
+                pairs.push(("SLUICE_THREADS", t));
+            }
+            let flags = ServeFlags {
+                threads: flag,
+                ..ServeFlags::default()
+            };
+            ServeConfig::resolve(&loaded.spec, &loaded.rules, &env(&pairs), flags)
+        };
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        assert_eq!(resolve(None, None).unwrap().threads, cores);
+        assert_eq!(resolve(Some("3"), None).unwrap().threads, 3);
+        assert_eq!(
+            resolve(Some("3"), Some(5)).unwrap().threads,
+            5,
+            "the flag wins"
+        );
+        for bad in ["0", "many", "-1", "5000"] {
+            let err = resolve(Some(bad), None).unwrap_err().to_string();
+            assert!(
+                err.contains("SLUICE_THREADS") && err.contains(bad) && err.contains("1 to 1024"),
+                "{err}"
+            );
+        }
     }
 }

@@ -1,5 +1,10 @@
 //! Prometheus metrics, served as text at `/_sluice/metrics`: requests by endpoint and status,
 //! latency of requests and of upstream calls, bytes in and out, side-output failures.
+//!
+//! The per-endpoint series are found once, when the proxy starts ([`Metrics::with_endpoints`]),
+//! so a request neither builds label strings nor hashes them nor takes the families' locks.
+
+use std::sync::OnceLock;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -59,6 +64,42 @@ pub struct Metrics {
     pub jobs_finished: Family<JobStatusLabels, Counter>,
     /// Async jobs accepted by this replica and not yet ended (queued or running).
     pub jobs_in_queue: Gauge,
+    /// Each endpoint's series: index 0 for requests no endpoint matched (label `-`), then one per
+    /// endpoint of the rules.
+    endpoints: Vec<EndpointSeries>,
+}
+
+/// HTTP statuses are 100 to 599.
+const STATUSES: std::ops::RangeInclusive<u16> = 100..=599;
+
+/// One endpoint's series, shared with the families that render them.
+#[derive(Debug)]
+pub struct EndpointSeries {
+    label: String,
+    requests: Family<RequestLabels, Counter>,
+    /// Requests answered, by status (index: status − 100), found on first use.
+    answered: Box<[OnceLock<Counter>]>,
+    /// Whole-request latency.
+    pub request_seconds: Histogram,
+    /// Upstream call latency.
+    pub upstream_seconds: Histogram,
+}
+
+impl EndpointSeries {
+    /// Counts a request to this endpoint answered with `status`.
+    pub fn count_answer(&self, status: u16) {
+        let labels = || RequestLabels {
+            endpoint: self.label.clone(),
+            status,
+        };
+        if !STATUSES.contains(&status) {
+            self.requests.get_or_create(&labels()).inc();
+            return;
+        }
+        self.answered[usize::from(status - STATUSES.start())]
+            .get_or_init(|| self.requests.get_or_create(&labels()).clone())
+            .inc();
+    }
 }
 
 impl Default for Metrics {
@@ -68,8 +109,12 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Registers every metric.
+    /// Registers every metric, for a proxy whose requests match no endpoint.
     pub fn new() -> Self {
+        Self::with_endpoints([])
+    }
+
+    fn registered() -> Self {
         let latency = || Histogram::new(exponential_buckets(0.0005, 2.0, 16));
         let requests = Family::<RequestLabels, Counter>::default();
         let request_seconds = Family::<EndpointLabels, Histogram>::new_with_constructor(latency);
@@ -137,7 +182,38 @@ impl Metrics {
             jobs_accepted,
             jobs_finished,
             jobs_in_queue,
+            endpoints: Vec::new(),
         }
+    }
+
+    /// The metrics of a proxy whose rules have endpoints labelled `labels` (path templates or
+    /// regexes, in order).
+    pub fn with_endpoints<'a>(labels: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut metrics = Self::registered();
+        metrics.endpoints = std::iter::once("-")
+            .chain(labels)
+            .map(|label| {
+                let labels = EndpointLabels {
+                    endpoint: label.to_owned(),
+                };
+                EndpointSeries {
+                    label: label.to_owned(),
+                    requests: metrics.requests.clone(),
+                    answered: STATUSES.map(|_| OnceLock::new()).collect(),
+                    request_seconds: metrics.request_seconds.get_or_create(&labels).clone(),
+                    upstream_seconds: metrics.upstream_seconds.get_or_create(&labels).clone(),
+                }
+            })
+            .collect();
+        metrics
+    }
+
+    /// The series of endpoint number `endpoint`; `None` (no endpoint matched) or an endpoint the
+    /// metrics were not made for gives the `-` series.
+    pub fn endpoint(&self, endpoint: Option<usize>) -> &EndpointSeries {
+        let index = endpoint.map_or(0, |e| e + 1);
+        // `with_endpoints` always makes the `-` series first.
+        self.endpoints.get(index).unwrap_or(&self.endpoints[0])
     }
 
     /// The Prometheus text exposition.

@@ -19,7 +19,7 @@ use sluice_spec::connector::ResultLocation;
 use crate::auth::{Caller, CallerAuth};
 use crate::connector::{CallerResponse, Connector, Hooks, UpstreamRequest, UpstreamResponse};
 use crate::engine::Engine;
-use crate::metrics::{EndpointLabels, Metrics, RequestLabels};
+use crate::metrics::Metrics;
 use crate::outputs::{Record, SideOutputs};
 use crate::policy::upstream_target;
 use crate::prefer::AsyncPreference;
@@ -120,13 +120,16 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             buckets.push(jobs.results.clone());
         }
         let ready = crate::ops::Readiness::new(buckets);
+        let endpoints = parts.connector.rules().endpoints.len();
+        let metrics =
+            Metrics::with_endpoints((0..endpoints).map(|e| endpoint_label_of(&parts.connector, e)));
         Self {
             engine: Engine::new(parts.connector, parts.pseudonymizer),
             hooks: parts.hooks,
             auth: parts.auth,
             upstream: parts.upstream,
             outputs: parts.outputs,
-            metrics: Metrics::new(),
+            metrics,
             total_timeout: parts.total_timeout,
             max_body: parts.max_body,
             ready,
@@ -149,10 +152,10 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         let request_id = request_id(request.headers());
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
-        let mut endpoint_label = "-".to_owned();
+        let mut endpoint = None;
         let outcome = tokio::time::timeout(
             self.total_timeout,
-            self.process(request, &request_id, &mut endpoint_label),
+            self.process(request, &request_id, &mut endpoint),
         )
         .await;
         let mut response = outcome.unwrap_or_else(|_| {
@@ -173,19 +176,10 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         }
         let status = response.status().as_u16();
         let elapsed = started.elapsed();
-        self.metrics
-            .requests
-            .get_or_create(&RequestLabels {
-                endpoint: endpoint_label.clone(),
-                status,
-            })
-            .inc();
-        self.metrics
-            .request_seconds
-            .get_or_create(&EndpointLabels {
-                endpoint: endpoint_label.clone(),
-            })
-            .observe(elapsed.as_secs_f64());
+        let endpoint_label = endpoint.map_or("-", |e| endpoint_label_of(self.connector(), e));
+        let series = self.metrics.endpoint(endpoint);
+        series.count_answer(status);
+        series.request_seconds.observe(elapsed.as_secs_f64());
         let size = response.body().size_hint().exact().unwrap_or_default();
         self.metrics.response_bytes.inc_by(size);
         // The query is not logged: it can hold personal data.
@@ -205,7 +199,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         self: &Arc<Self>,
         request: Request<B>,
         request_id: &str,
-        endpoint_label: &mut String,
+        endpoint: &mut Option<usize>,
     ) -> Response<Body>
     where
         B: hyper::body::Body<Data = Bytes> + Send + 'static,
@@ -218,7 +212,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             }
             return crate::ops::answer(self, route, &request, request_id).await;
         }
-        let mut response = match self.proxied(request, request_id, endpoint_label).await {
+        let mut response = match self.proxied(request, request_id, endpoint).await {
             Ok(response) => response,
             Err(problem) => problem_response(problem.at(path), request_id),
         };
@@ -235,7 +229,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         self: &Arc<Self>,
         request: Request<B>,
         request_id: &str,
-        endpoint_label: &mut String,
+        endpoint: &mut Option<usize>,
     ) -> Result<Response<Body>, Problem>
     where
         B: hyper::body::Body<Data = Bytes> + Send + 'static,
@@ -247,7 +241,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             None => AsyncPreference::default(),
         };
         let idempotency_key = crate::job_routes::idempotency_key(request.headers())?;
-        let admitted = self.admit(request, endpoint_label).await?;
+        let admitted = self.admit(request, endpoint).await?;
         if let Some(jobs) = &self.jobs {
             if preference.respond_async {
                 return self
@@ -283,7 +277,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
     async fn admit<B>(
         &self,
         request: Request<B>,
-        endpoint_label: &mut String,
+        endpoint: &mut Option<usize>,
     ) -> Result<Admitted, Problem>
     where
         B: hyper::body::Body<Data = Bytes> + Send + 'static,
@@ -301,7 +295,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             parts.uri.path(),
             parts.uri.query(),
             &parts.headers,
-            endpoint_label,
+            endpoint,
         )?;
         if !matches!(parts.method, Method::GET | Method::HEAD) {
             admitted.body = Limited::new(body, self.max_body)
@@ -327,12 +321,12 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         path: &str,
         query: Option<&str>,
         caller_headers: &HeaderMap,
-        endpoint_label: &mut String,
+        matched: &mut Option<usize>,
     ) -> Result<Admitted, Problem> {
         let connector = self.engine.connector();
         let allowed = connector.route(self.engine.policy(), method.as_str(), path, query)?;
         let endpoint = allowed.endpoint;
-        *endpoint_label = endpoint_label_of(connector, endpoint).to_owned();
+        *matched = Some(endpoint);
         let (upstream_path, upstream_query) =
             upstream_target(self.engine.pseudonymizer(), path, query)?;
         let mut headers = HeaderMap::new();
@@ -377,7 +371,6 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             ..
         } = admitted;
         let connector = self.engine.connector();
-        let endpoint_label = endpoint_label_of(connector, endpoint);
         headers
             .entry(header::ACCEPT)
             .or_insert(HeaderValue::from_static("application/json"));
@@ -413,10 +406,8 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             .await
             .map_err(upstream_problem)?;
         self.metrics
+            .endpoint(Some(endpoint))
             .upstream_seconds
-            .get_or_create(&EndpointLabels {
-                endpoint: endpoint_label.to_owned(),
-            })
             .observe(sent.elapsed().as_secs_f64());
         let decoded = decode(&answer.headers, answer.body)?;
         self.metrics.upstream_bytes.inc_by(decoded.len() as u64);

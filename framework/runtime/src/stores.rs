@@ -31,6 +31,9 @@ pub struct Bucket {
     /// The same store as a URL signer; `None` for stores that have no URL to sign (a local
     /// directory, memory).
     pub signer: Option<Arc<dyn Signer>>,
+    /// For a local directory, the directory the store's keys live under, so hot paths can
+    /// write files without a blocking-thread hand-off per object.
+    pub local_root: Option<std::path::PathBuf>,
 }
 
 /// Why [`Bucket::presign_get`] gave no URL.
@@ -71,6 +74,7 @@ impl Bucket {
             prefix: prefix.into(),
             url: url.into(),
             signer: None,
+            local_root: None,
         }
     }
 
@@ -86,6 +90,7 @@ impl Bucket {
             prefix: prefix.into(),
             url: url.into(),
             signer: Some(store),
+            local_root: None,
         }
     }
 
@@ -101,7 +106,11 @@ impl Bucket {
             StoreKind::LocalDirectory => {
                 std::fs::create_dir_all(prefix).map_err(|e| fail(&e))?;
                 let store = LocalFileSystem::new_with_prefix(prefix).map_err(|e| fail(&e))?;
-                Self::new(Arc::new(store), Path::ROOT, url)
+                let root = std::fs::canonicalize(prefix).map_err(|e| fail(&e))?;
+                Self {
+                    local_root: Some(root),
+                    ..Self::new(Arc::new(store), Path::ROOT, url)
+                }
             }
             StoreKind::Memory => Self::new(Arc::new(InMemory::new()), prefix, url),
             StoreKind::S3 => {

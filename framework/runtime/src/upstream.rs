@@ -244,9 +244,13 @@ pub struct Buffered {
     pub body: Bytes,
 }
 
-/// The pooled upstream client with the source's credentials.
+type Pool = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The pooled upstream client with the source's credentials. It keeps one connection pool per
+/// serving thread ([`crate::server::shard`]), so a request and its upstream connection are
+/// served by the same thread.
 pub struct Upstream {
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    pools: Vec<Pool>,
     base: Uri,
     credentials: Credentials,
     token: Mutex<Option<AccessToken>>,
@@ -263,17 +267,8 @@ struct AccessToken {
 impl Upstream {
     /// A client for `base` (scheme, host, port, optional path prefix).
     pub fn new(base: Uri, credentials: Credentials, timeout: Duration, max_body: usize) -> Self {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls_config())
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .build();
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
         Self {
-            client,
+            pools: vec![pool()],
             base,
             credentials,
             token: Mutex::new(None),
@@ -282,18 +277,28 @@ impl Upstream {
         }
     }
 
+    /// Gives the client `count` connection pools, one per [`crate::server::shard`] (serving
+    /// threads + 1), instead of one shared by all threads.
+    #[must_use]
+    pub fn pools(mut self, count: usize) -> Self {
+        self.pools = (0..count.max(1)).map(|_| pool()).collect();
+        self
+    }
+
     /// The URI for `path_and_query` on this upstream.
     pub fn uri(&self, path_and_query: &str) -> Uri {
         let prefix = self.base.path().trim_end_matches('/');
-        let authority = self
-            .base
-            .authority()
-            .map(|a| a.as_str())
-            .unwrap_or_default();
-        let scheme = self.base.scheme_str().unwrap_or("https");
-        format!("{scheme}://{authority}{prefix}{path_and_query}")
-            .parse()
-            .unwrap_or_else(|_| self.base.clone())
+        let joined = if prefix.is_empty() {
+            http::uri::PathAndQuery::try_from(path_and_query)
+        } else {
+            http::uri::PathAndQuery::try_from(format!("{prefix}{path_and_query}"))
+        };
+        let mut parts = self.base.clone().into_parts();
+        match joined {
+            Ok(joined) => parts.path_and_query = Some(joined),
+            Err(_) => return self.base.clone(),
+        }
+        Uri::from_parts(parts).unwrap_or_else(|_| self.base.clone())
     }
 
     /// Sends a request (its URI relative to the upstream base) with the source's credentials and
@@ -309,8 +314,8 @@ impl Upstream {
         let timeout = self.timeout;
         let max = self.max_body;
         let work = async {
-            let response: Response<hyper::body::Incoming> = self
-                .client
+            let pool = &self.pools[crate::server::shard::current() % self.pools.len()];
+            let response: Response<hyper::body::Incoming> = pool
                 .request(request)
                 .await
                 .map_err(|e| UpstreamError::Unreachable(error_chain(&e)))?;
@@ -419,6 +424,23 @@ impl Upstream {
     }
 }
 
+/// A client with its own connection pool (HTTP/1.1 and HTTP/2, TLS or plain).
+fn pool() -> Pool {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    // Requests are small and latency matters more than segment count.
+    http.set_nodelay(true);
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls_config())
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .wrap_connector(http);
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build(connector)
+}
+
 /// TLS client settings for every outgoing connection (upstream, JWKS, callbacks): the Mozilla
 /// roots from webpki-roots, no client certificate.
 pub(crate) fn tls_config() -> rustls::ClientConfig {
@@ -440,4 +462,31 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_uris_keep_the_upstreams_scheme_authority_and_path_prefix() {
+        let upstream = |base: &str| {
+            Upstream::new(
+                base.parse().unwrap(),
+                Credentials::None,
+                Duration::from_secs(1),
+                1,
+            )
+        };
+        let plain = upstream("https://api.github.com");
+        assert_eq!(
+            plain.uri("/orgs/acme/members?per_page=5").to_string(),
+            "https://api.github.com/orgs/acme/members?per_page=5"
+        );
+        let prefixed = upstream("http://127.0.0.1:9000/v1/");
+        assert_eq!(
+            prefixed.uri("/rate_limit").to_string(),
+            "http://127.0.0.1:9000/v1/rate_limit"
+        );
+    }
 }

@@ -258,14 +258,14 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         let caller = Caller {
             id: job.caller.clone(),
         };
-        let mut label = String::new();
+        let mut matched = None;
         let mut admitted = self.allow(
             caller,
             method,
             &job.request.path,
             job.request.query.as_deref(),
             &headers,
-            &mut label,
+            &mut matched,
         )?;
         if let Some(body) = &job.request.body {
             admitted.body = base64::engine::general_purpose::STANDARD

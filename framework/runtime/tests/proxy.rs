@@ -195,6 +195,55 @@ async fn side_outputs_record_original_and_sanitized_bodies_with_metadata() {
 }
 
 #[tokio::test]
+async fn a_failed_side_output_warns_or_withholds_the_answer_when_required() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let today = jiff::Timestamp::now().strftime("%Y%m%d").to_string();
+    // The day's directory of the sanitized output is a file: writes there fail.
+    std::fs::create_dir_all(dir.path().join("sanitized")).unwrap();
+    std::fs::write(
+        dir.path().join("sanitized").join(&today),
+        b"not a directory",
+    )
+    .unwrap();
+    let spec = spec_yaml(&format!("{}/token", up.url()), dir.path());
+    let p = proxy(&spec, &[("SLUICE_UPSTREAM", &up.url())]).await;
+    let answer = get(&p.url("/members?per_page=2"), Some("test-key")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let warning = answer.headers["sluice-warning"].to_str().unwrap();
+    assert!(warning.contains("/sanitized"), "{warning}");
+    // The other output was still written, gzip and all.
+    let request_id = answer.headers["x-request-id"].to_str().unwrap();
+    let original = dir.path().join("original").join(&today).join(request_id);
+    assert_eq!(std::fs::read_to_string(original).unwrap(), MEMBERS);
+    let metrics = get(&p.url("/_sluice/metrics"), None).await.body;
+    assert!(
+        metrics.contains("sluice_side_output_failures_total{destination=\"file://"),
+        "{metrics}"
+    );
+
+    // The same failure on a required output withholds the answer.
+    let required = spec.replace(
+        "/sanitized\" }",
+        "/sanitized\", required: true, gzip: true }",
+    );
+    assert_ne!(required, spec);
+    let p = proxy(&required, &[("SLUICE_UPSTREAM", &up.url())]).await;
+    let answer = get(&p.url("/members?per_page=2"), Some("test-key")).await;
+    assert_eq!(answer.status, 500, "{}", answer.body);
+    assert_eq!(
+        answer.json()["type"],
+        "/_sluice/problems/side-output-failed",
+        "{}",
+        answer.body
+    );
+    assert!(
+        !answer.body.contains("t~"),
+        "no sanitized data in the problem"
+    );
+}
+
+#[tokio::test]
 async fn oauth2_tokens_are_cached_refreshed_before_expiry_and_fetched_once_under_load() {
     let up = upstream().await;
     let dir = tempfile::tempdir().unwrap();
@@ -273,12 +322,21 @@ async fn health_readiness_and_metrics_answer_without_credentials() {
     assert_eq!(get(&p.url("/_sluice/healthz"), None).await.status, 200);
     assert_eq!(get(&p.url("/_sluice/readyz"), None).await.status, 200);
     get(&p.url("/members"), Some("test-key")).await;
+    get(&p.url("/admin/users"), Some("test-key")).await;
+    get(&p.url("/admin/users"), Some("test-key")).await;
     let metrics = get(&p.url("/_sluice/metrics"), None).await;
     assert!(
         metrics
             .body
             .contains(r#"sluice_requests_total{endpoint="/members",status="200"} 1"#),
         "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains(r#"sluice_requests_total{endpoint="-",status="403"} 2"#),
+        "requests no endpoint matched: {}",
         metrics.body
     );
     assert!(

@@ -100,6 +100,10 @@ pub(crate) fn reverse_tokens_in(
     text: &str,
     encode: impl Fn(&str) -> String,
 ) -> Result<String, TokenError> {
+    if !text.contains("p~") {
+        // Most paths and queries hold no token: no regex search for them.
+        return Ok(text.to_owned());
+    }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for caps in TOKEN_IN_TEXT.captures_iter(text) {

@@ -8,6 +8,7 @@
 
 mod apply;
 pub mod output;
+mod passthrough;
 mod plan;
 pub mod schema_filter;
 mod schema_parse;
@@ -124,6 +125,16 @@ impl Sanitizer {
             return Ok(body.to_vec());
         }
         let mut out = Vec::with_capacity(body.len());
+        let e = &self.endpoints[endpoint];
+        if e.schema.is_none() && e.transforms.0.is_empty() {
+            // Nothing to change: copy without building a tree. An object that repeats a name
+            // (rare; the tree keeps the last value) takes the tree path below.
+            let not_json = |e: serde_json::Error| SanitizeError::NotJson(e.to_string());
+            match passthrough::copy(body, &mut out).map_err(not_json)? {
+                passthrough::Copied::Done => return Ok(out),
+                passthrough::Copied::RepeatedName => out.clear(),
+            }
+        }
         // Valid UTF-8 as a whole (nearly always), the parser need not check string by string.
         // Otherwise the bytes are parsed as they are, which accepts and rejects the same
         // documents with the same errors (bytes in skipped values are never checked).
