@@ -95,7 +95,7 @@ pub fn write_json(out: &mut Vec<u8>, value: &Value) {
 
 /// A JSON string as serde_json escapes it (`"`, backslash, and the controls below U+0020, as
 /// [`JacksonFormatter`] writes them), everything else copied as it is.
-fn write_str(out: &mut Vec<u8>, s: &str) {
+pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');

@@ -9,11 +9,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::fmt;
 
-use serde::Serializer as _;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::ser::Formatter as _;
 
-use super::output::JacksonFormatter;
+use super::output::{JacksonFormatter, write_str};
 
 /// What [`copy`] did.
 #[derive(Debug, PartialEq, Eq)]
@@ -27,8 +26,19 @@ pub(super) enum Copied {
 /// Writes `body` (one or more concatenated JSON values, joined with `\n` as the tree path does)
 /// to `out`. A body that is not JSON is an error, as on the tree path.
 pub(super) fn copy(body: &[u8], out: &mut Vec<u8>) -> Result<Copied, serde_json::Error> {
+    // As on the tree path: valid UTF-8 as a whole (nearly always), the parser need not check
+    // string by string; otherwise the bytes are parsed as they are, with the same errors.
+    match std::str::from_utf8(body) {
+        Ok(text) => copy_from(&mut serde_json::Deserializer::from_str(text), out),
+        Err(_) => copy_from(&mut serde_json::Deserializer::from_slice(body), out),
+    }
+}
+
+fn copy_from<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    out: &mut Vec<u8>,
+) -> Result<Copied, serde_json::Error> {
     let shared = Shared::default();
-    let mut de = serde_json::Deserializer::from_slice(body);
     loop {
         let lead = (!out.is_empty()).then_some(b'\n');
         let value = Value {
@@ -36,7 +46,7 @@ pub(super) fn copy(body: &[u8], out: &mut Vec<u8>) -> Result<Copied, serde_json:
             lead,
             shared: &shared,
         };
-        match value.deserialize(&mut de) {
+        match value.deserialize(&mut *de) {
             Ok(()) => {}
             Err(_) if shared.repeated.get() => return Ok(Copied::RepeatedName),
             Err(e) => return Err(e),
@@ -85,13 +95,6 @@ impl<'de> DeserializeSeed<'de> for Value<'_, 'de> {
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
-}
-
-/// A string, quoted and escaped by the Jackson formatter.
-fn write_str(out: &mut Vec<u8>, text: &str) {
-    let mut serializer = serde_json::Serializer::with_formatter(out, JacksonFormatter);
-    let written = serializer.serialize_str(text);
-    debug_assert!(written.is_ok());
 }
 
 /// Writing into a `Vec` cannot fail; serde_json's formatter API is `io::Result` all the same.
