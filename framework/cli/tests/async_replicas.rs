@@ -1,7 +1,8 @@
 //! Real proxy processes. Asynchronous jobs across replicas sharing one local-directory store: a
 //! job accepted by one replica is answered by another, and a job whose replica is killed with
 //! SIGKILL mid-request is finished (or failed as interrupted) by another after its lease lapses.
-//! And a process told to stop (SIGTERM) finishes the requests its serving threads are answering.
+//! And a process told to stop (SIGTERM) finishes the requests its serving threads are answering,
+//! and HTTP/2 (h2c) callers are served like HTTP/1.1 ones.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -397,4 +398,37 @@ async fn sigterm_drains_the_requests_in_flight_on_every_serving_thread() {
         call(&proxy, "GET", "/_sluice/healthz", &[]).await.is_err(),
         "no longer listening"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_callers_get_the_same_sanitized_answers_on_every_serving_thread() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        &format!("file://{}", dir.path().display()),
+        "proxy",
+    );
+    let proxy = replica_with(&spec, up.addr, &[("SLUICE_THREADS", "2".into())]).await;
+    let (_, _, http1) = call(&proxy, "GET", "/members", &[]).await.unwrap();
+    // HTTP/2 with prior knowledge (h2c), several connections so both serving threads get some.
+    for _ in 0..4 {
+        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new())
+            .http2_only(true)
+            .build_http();
+        let request = Request::get(format!("http://{}/members", proxy.addr))
+            .header("authorization", format!("Bearer {KEY}"))
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let answer = client.request(request).await.unwrap();
+        assert_eq!(answer.version(), http::Version::HTTP_2);
+        assert_eq!(answer.status(), 200);
+        let body = answer.into_body().collect().await.unwrap().to_bytes();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            json, http1,
+            "HTTP/2 and HTTP/1.1 callers get the same answer"
+        );
+        assert_ne!(json[0]["login"], "octocat");
+    }
 }
