@@ -5,8 +5,9 @@
 //! single-threaded event loop. The calling runtime accepts connections and hands each one to a
 //! serving thread in turn; from then on the connection, its requests and their upstream calls stay
 //! on that thread (the upstream client keeps a connection pool per serving thread, see
-//! [`shard`]), so a request never waits for a wake-up on another core. [`serve`] serves on the
-//! calling runtime instead, for embedding and tests.
+//! [`shard`]), so a request never waits for a wake-up on another core. Async jobs recovered from
+//! other replicas are handed to the serving threads too, leaving the accepting runtime free.
+//! [`serve`] serves on the calling runtime instead, for embedding and tests.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -82,6 +83,11 @@ pub async fn serve_threads<C: Connector, H: Hooks>(
     let mut workers = Vec::with_capacity(threads.max(1));
     for index in 1..=threads.max(1) {
         workers.push(Worker::start(index, proxy.clone(), drain)?);
+    }
+    if let Some(jobs) = &proxy.jobs {
+        // Jobs found by the recovery scan run on the serving threads too, not on this runtime,
+        // which must stay free to accept connections.
+        jobs.run_on(workers.iter().map(|w| w.runtime.clone()).collect());
     }
     let mut next = 0;
     accept_until(&listener, shutdown, |stream, peer| {
@@ -174,6 +180,8 @@ async fn drain_connections(graceful: GracefulShutdown, drain: Duration) {
 struct Worker {
     connections: mpsc::UnboundedSender<(std::net::TcpStream, SocketAddr)>,
     stopped: oneshot::Receiver<()>,
+    /// The thread's runtime, to run other work there.
+    runtime: tokio::runtime::Handle,
 }
 
 impl Worker {
@@ -185,6 +193,7 @@ impl Worker {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
+        let handle = runtime.handle().clone();
         let (connections, mut incoming) = mpsc::unbounded_channel();
         let (done, stopped) = oneshot::channel();
         std::thread::Builder::new()
@@ -211,6 +220,7 @@ impl Worker {
         Ok(Self {
             connections,
             stopped,
+            runtime: handle,
         })
     }
 

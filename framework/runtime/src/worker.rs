@@ -12,7 +12,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -71,6 +72,11 @@ pub struct Jobs {
     pub(crate) callbacks: Callbacks,
     /// Per-caller limit on status, result and list requests.
     pub(crate) polls: DefaultKeyedRateLimiter<String>,
+    /// The serving threads' runtimes, when the server runs a thread per core: jobs the
+    /// recovery scan finds run there, not on the runtime that accepts connections.
+    serving: OnceLock<Vec<tokio::runtime::Handle>>,
+    /// Round-robin position over `serving`.
+    next_serving: AtomicUsize,
 }
 
 impl Jobs {
@@ -105,7 +111,25 @@ impl Jobs {
             callbacks: Callbacks::new(config.callbacks.clone()),
             polls,
             config,
+            serving: OnceLock::new(),
+            next_serving: AtomicUsize::new(0),
         })
+    }
+
+    /// Runs jobs started off the serving threads (recovered jobs) on `runtimes` from now on.
+    pub(crate) fn run_on(&self, runtimes: Vec<tokio::runtime::Handle>) {
+        let _ = self.serving.set(runtimes);
+    }
+
+    /// Where a job started on this thread should run: on a serving thread when this thread is
+    /// not one and the server has them; `None` for the current runtime.
+    fn runtime_for_job(&self) -> Option<tokio::runtime::Handle> {
+        if crate::server::shard::current() != 0 {
+            return None;
+        }
+        let runtimes = self.serving.get().filter(|r| !r.is_empty())?;
+        let next = self.next_serving.fetch_add(1, Ordering::Relaxed);
+        Some(runtimes[next % runtimes.len()].clone())
     }
 
     /// A queue slot, if the queue has room.
@@ -152,10 +176,11 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             Start::Fresh(id) | Start::Recover(id) => id.clone(),
         };
         lock(&jobs.queued).insert(queued_id.clone());
+        let runtime = jobs.runtime_for_job();
         // A queued job is this small task waiting for a worker slot; the run itself (upstream
         // call, sanitizing, storing) is a much larger future, boxed only once a worker starts
         // it, so thousands of queued jobs cost little memory.
-        tokio::spawn(async move {
+        let task = async move {
             let _slot = slot;
             let worker = jobs.workers.clone().acquire_owned().await;
             lock(&jobs.queued).remove(&queued_id);
@@ -163,7 +188,11 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 Box::pin(proxy.clone().run_job(start, done)).await;
             }
             proxy.metrics.jobs_in_queue.dec();
-        });
+        };
+        match runtime {
+            Some(runtime) => drop(runtime.spawn(task)),
+            None => drop(tokio::spawn(task)),
+        }
     }
 
     async fn run_job(self: Arc<Self>, start: Start, done: Option<oneshot::Sender<Finished>>) {
