@@ -99,64 +99,51 @@ pub fn proxy(root: &Path, options: &Options) -> Result<String> {
             false,
             options,
         )?);
-        let port = free_port()?;
-        let proxy = start_proxy(
-            &proxy_bin,
-            work.path(),
-            port,
-            &format!("http://127.0.0.1:{upstream_port}/{size}"),
-        )?;
-        wait_healthy(port)?;
-        rows.push(measure(
+        let upstream = format!("http://127.0.0.1:{upstream_port}/{size}");
+        let as_shipped = [
             "(c) github-proxy pass-through",
-            size,
-            port,
-            "/rate_limit",
-            true,
-            options,
-        )?);
-        rows.push(measure(
             "(d) github-proxy members rules",
-            size,
-            port,
-            "/orgs/acme/members?per_page=100",
-            true,
-            options,
-        )?);
-        proxy.stop()?;
-
-        let port = free_port()?;
-        let mut command = Command::new(&sluice_bin);
-        command.arg("serve").arg("--spec").arg(&no_side_outputs);
-        let proxy = start_proxy_command(
-            command,
-            work.path(),
-            port,
-            &format!("http://127.0.0.1:{upstream_port}/{size}"),
-            &[],
-        )?;
-        wait_healthy(port)?;
-        rows.push(measure(
+        ];
+        let proxy = |port| start_proxy(&proxy_bin, work.path(), port, &upstream);
+        rows.extend(measure_proxy(as_shipped, size, proxy, options)?);
+        let without = [
             "(c′) pass-through, no side outputs",
-            size,
-            port,
-            "/rate_limit",
-            true,
-            options,
-        )?);
-        rows.push(measure(
             "(d′) members rules, no side outputs",
-            size,
-            port,
-            "/orgs/acme/members?per_page=100",
-            true,
-            options,
-        )?);
-        proxy.stop()?;
+        ];
+        let proxy = |port| {
+            let mut command = Command::new(&sluice_bin);
+            command.arg("serve").arg("--spec").arg(&no_side_outputs);
+            start_proxy_command(command, work.path(), port, &upstream, &[])
+        };
+        rows.extend(measure_proxy(without, size, proxy, options)?);
     }
 
     let (startup_ms, rss_mib) = startup_and_rss(&proxy_bin, work.path(), upstream_port)?;
     Ok(report(&rows, startup_ms, rss_mib, options))
+}
+
+/// Starts a proxy with `start` on a free port and measures its pass-through endpoint and its
+/// members endpoint, labelled `labels`.
+fn measure_proxy(
+    labels: [&'static str; 2],
+    size: &'static str,
+    start: impl FnOnce(u16) -> Result<Running>,
+    options: &Options,
+) -> Result<[Row; 2]> {
+    let port = free_port()?;
+    let proxy = start(port)?;
+    wait_healthy(port)?;
+    let pass_through = measure(labels[0], size, port, "/rate_limit", true, options)?;
+    let members = measure(
+        labels[1],
+        size,
+        port,
+        "/orgs/acme/members?per_page=100",
+        true,
+        options,
+    )?;
+    proxy.stop()?;
+    Ok([pass_through, members])
 }
 
 pub(crate) fn ensure_tools() -> Result<()> {

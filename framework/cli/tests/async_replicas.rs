@@ -344,16 +344,17 @@ async fn on_s3_replicas_share_jobs_and_presigned_results_are_fetched_by_plain_ht
     assert_eq!(refused.status(), 403);
 }
 
+/// A replica with two serving threads and its store in `dir`.
+async fn two_thread_replica(dir: &Path, upstream: SocketAddr) -> Replica {
+    let spec = write_spec(dir, &format!("file://{}", dir.display()), "proxy");
+    replica_with(&spec, upstream, &[("SLUICE_THREADS", "2".into())]).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_the_requests_in_flight_on_every_serving_thread() {
     let up = upstream().await;
     let dir = tempfile::tempdir().unwrap();
-    let spec = write_spec(
-        dir.path(),
-        &format!("file://{}", dir.path().display()),
-        "proxy",
-    );
-    let proxy = replica_with(&spec, up.addr, &[("SLUICE_THREADS", "2".into())]).await;
+    let proxy = two_thread_replica(dir.path(), up.addr).await;
     let proxy = Arc::new(proxy);
     // Four slow requests on four connections: both serving threads hold some.
     let in_flight: Vec<_> = (0..4)
@@ -404,12 +405,7 @@ async fn sigterm_drains_the_requests_in_flight_on_every_serving_thread() {
 async fn http2_callers_get_the_same_sanitized_answers_on_every_serving_thread() {
     let up = upstream().await;
     let dir = tempfile::tempdir().unwrap();
-    let spec = write_spec(
-        dir.path(),
-        &format!("file://{}", dir.path().display()),
-        "proxy",
-    );
-    let proxy = replica_with(&spec, up.addr, &[("SLUICE_THREADS", "2".into())]).await;
+    let proxy = two_thread_replica(dir.path(), up.addr).await;
     let (_, _, http1) = call(&proxy, "GET", "/members", &[]).await.unwrap();
     // HTTP/2 with prior knowledge (h2c), several connections so both serving threads get some.
     for _ in 0..4 {

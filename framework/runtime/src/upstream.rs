@@ -281,7 +281,7 @@ impl Upstream {
     /// threads + 1), instead of one shared by all threads.
     #[must_use]
     pub fn pools(mut self, count: usize) -> Self {
-        self.pools = (0..count.max(1)).map(|_| pool()).collect();
+        self.pools.resize_with(count.max(1), pool);
         self
     }
 

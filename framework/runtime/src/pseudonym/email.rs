@@ -171,14 +171,18 @@ fn is_rfc1035_domain(domain: &str) -> bool {
     };
     (2..=26).contains(&tld.len())
         && tld.bytes().all(|b| b.is_ascii_alphabetic())
-        && rest.split('.').all(|label| {
-            let b = label.as_bytes();
-            !b.is_empty()
-                && b.len() <= 63
-                && b[0].is_ascii_alphanumeric()
-                && b[b.len() - 1].is_ascii_alphanumeric()
-                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-        })
+        && rest.split('.').all(is_rfc1035_label)
+}
+
+/// One label before the top-level domain: 1–63 letters, digits and `-`, not starting or ending
+/// with `-`.
+fn is_rfc1035_label(label: &str) -> bool {
+    let b = label.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
 }
 
 struct Parser {
@@ -514,14 +518,7 @@ mod tests {
         {
             return false;
         }
-        rest.iter().all(|label| {
-            let b = label.as_bytes();
-            !b.is_empty()
-                && b.len() <= 63
-                && b[0].is_ascii_alphanumeric()
-                && b[b.len() - 1].is_ascii_alphanumeric()
-                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-        })
+        rest.iter().all(|label| is_rfc1035_label(label))
     }
 
     proptest! {

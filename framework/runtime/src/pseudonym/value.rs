@@ -113,19 +113,7 @@ impl Pseudonymizer {
                 });
             }
         };
-        Ok(match (options.encoding, identity) {
-            (Encoding::Json, None) => Value::String("null".to_string()),
-            (Encoding::Json, Some(id)) => Value::String(id.to_json_string()),
-            (Encoding::UrlSafeToken, None) => Value::Null,
-            (Encoding::UrlSafeToken, Some(id)) => Value::String(id.to_token()),
-            (Encoding::UrlSafeHashOnly, Some(id)) => Value::String(id.hash),
-            (Encoding::UrlSafeHashOnly, None) => {
-                return Err(PseudonymError::NothingToPseudonymize {
-                    transform: T,
-                    detail: "URL_SAFE_HASH_ONLY cannot encode a null or blank value",
-                });
-            }
-        })
+        encoded(options.encoding, identity, T)
     }
 
     /// psoxy `pseudonymizeEmailHeader`: an RFC 2822 address list (display names and groups
@@ -324,6 +312,27 @@ impl Pseudonymizer {
     }
 }
 
+/// An identity (or none, for a null or blank value) in `encoding`, as psoxy writes it.
+fn encoded(
+    encoding: Encoding,
+    identity: Option<super::PseudonymizedIdentity>,
+    transform: &'static str,
+) -> Result<Value, PseudonymError> {
+    Ok(match (encoding, identity) {
+        (Encoding::Json, None) => Value::String("null".to_string()),
+        (Encoding::Json, Some(id)) => Value::String(id.to_json_string()),
+        (Encoding::UrlSafeToken, None) => Value::Null,
+        (Encoding::UrlSafeToken, Some(id)) => Value::String(id.to_token()),
+        (Encoding::UrlSafeHashOnly, Some(id)) => Value::String(id.hash),
+        (Encoding::UrlSafeHashOnly, None) => {
+            return Err(PseudonymError::NothingToPseudonymize {
+                transform,
+                detail: "URL_SAFE_HASH_ONLY cannot encode a null or blank value",
+            });
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -338,19 +347,7 @@ mod tests {
         options: &PseudonymizeOptions,
     ) -> Result<Value, PseudonymError> {
         let id = p.identity(value, options.include_original, options.include_reversible)?;
-        Ok(match (options.encoding, id) {
-            (Encoding::Json, None) => Value::String("null".to_string()),
-            (Encoding::Json, Some(id)) => Value::String(id.to_json_string()),
-            (Encoding::UrlSafeToken, None) => Value::Null,
-            (Encoding::UrlSafeToken, Some(id)) => Value::String(id.to_token()),
-            (Encoding::UrlSafeHashOnly, Some(id)) => Value::String(id.hash),
-            (Encoding::UrlSafeHashOnly, None) => {
-                return Err(PseudonymError::NothingToPseudonymize {
-                    transform: "pseudonymize",
-                    detail: "URL_SAFE_HASH_ONLY cannot encode a null or blank value",
-                });
-            }
-        })
+        encoded(options.encoding, id, "pseudonymize")
     }
 
     /// Built once: key derivation is slow.
