@@ -7,6 +7,7 @@
 //! fails the whole response: nothing leaves unsanitized.
 
 mod apply;
+mod compact;
 pub mod output;
 mod passthrough;
 mod plan;

@@ -126,7 +126,7 @@ pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
 /// Whether one of the eight bytes of `word` is below 0x20, `"` or a backslash (exact: each test is
 /// the classic "has a zero byte" / "has a byte less than n" bit trick, which never misses and,
 /// or-ed over the word, never reports a byte that is not there).
-fn needs_escape(word: u64) -> bool {
+pub(super) fn needs_escape(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let below_space = word.wrapping_sub(ONES * 0x20) & !word;

@@ -28,10 +28,18 @@ pub(super) enum Copied {
 pub(super) fn copy(body: &[u8], out: &mut Vec<u8>) -> Result<Copied, serde_json::Error> {
     // As on the tree path: valid UTF-8 as a whole (nearly always), the parser need not check
     // string by string; otherwise the bytes are parsed as they are, with the same errors.
+    // Most bodies are nearly in psoxy's form already and are copied in runs of bytes
+    // ([`super::compact`]); the rest token by token.
     match std::str::from_utf8(body) {
-        Ok(text) => copy_from(&mut serde_json::Deserializer::from_str(text), out),
+        Ok(text) if super::compact::copy(text, out) => Ok(Copied::Done),
+        Ok(text) => copy_tokens(text, out),
         Err(_) => copy_from(&mut serde_json::Deserializer::from_slice(body), out),
     }
+}
+
+/// [`copy`] of a text, token by token.
+pub(super) fn copy_tokens(text: &str, out: &mut Vec<u8>) -> Result<Copied, serde_json::Error> {
+    copy_from(&mut serde_json::Deserializer::from_str(text), out)
 }
 
 fn copy_from<'de, R: serde_json::de::Read<'de>>(

@@ -1,0 +1,553 @@
+//! The quick way through [`super::passthrough`]: most upstream answers are already nearly in
+//! psoxy's form (integers, strings with only the escapes Jackson writes itself, perhaps some
+//! whitespace), so the body is checked and copied in runs of bytes instead of being parsed into
+//! tokens and written again. What differs from psoxy's form is mended on the way: whitespace
+//! between tokens is dropped, and a decimal number, a long integer or a string with another
+//! escape (`\/`, `\u00e9`) is written exactly as the token-by-token copy writes it. Anything
+//! else (a repeated name, several values in one body, deep nesting, anything the parser would
+//! refuse) is left to the token-by-token copy, which then gives its usual answer or error.
+
+use std::collections::HashSet;
+
+use super::output::{needs_escape, write_str};
+use super::passthrough::{Copied, copy_tokens};
+
+/// Deeper documents are left to the parser, which refuses them past 128 levels.
+const MAX_DEPTH: usize = 100;
+
+/// Objects with more names than this are checked for repeats with a hash set, smaller ones by
+/// comparing fingerprints.
+const LINEAR_NAMES: usize = 32;
+
+/// Appends `text`, a whole body, to `out` in psoxy's form and returns true; or returns false,
+/// leaving `out` as it was, when the body needs the token-by-token copy.
+pub(super) fn copy(text: &str, out: &mut Vec<u8>) -> bool {
+    let mark = out.len();
+    let mut copy = Compact {
+        text,
+        b: text.as_bytes(),
+        i: 0,
+        flushed: 0,
+        out,
+        names: Vec::new(),
+        scratch: Vec::new(),
+    };
+    if copy.document().is_some() {
+        copy.flush_to(copy.b.len());
+        true
+    } else {
+        out.truncate(mark);
+        false
+    }
+}
+
+/// `None`: the body is left to the token-by-token copy.
+type Step = Option<()>;
+
+struct Compact<'a, 'o> {
+    text: &'a str,
+    b: &'a [u8],
+    /// The next byte to read.
+    i: usize,
+    /// The input before this is in `out` already, or dropped.
+    flushed: usize,
+    out: &'o mut Vec<u8>,
+    /// The names of the objects being read, outermost first (fingerprint, start, end): each
+    /// object's names are one segment at the end, removed when the object ends.
+    names: Vec<(u64, usize, usize)>,
+    /// A mended token, before it is compared with the input.
+    scratch: Vec<u8>,
+}
+
+impl Compact<'_, '_> {
+    fn document(&mut self) -> Step {
+        self.whitespace();
+        self.value(0)?;
+        self.whitespace();
+        (self.i == self.b.len()).then_some(())
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// Copies the input up to `end` to the output.
+    fn flush_to(&mut self, end: usize) {
+        self.out.extend_from_slice(&self.b[self.flushed..end]);
+        self.flushed = end;
+    }
+
+    /// Replaces the input from `start` to the current position with `scratch`, unless they
+    /// are the same bytes.
+    fn mend(&mut self, start: usize) {
+        if self.scratch != self.b[start..self.i] {
+            self.flush_to(start);
+            self.out.extend_from_slice(&self.scratch);
+            self.flushed = self.i;
+        }
+    }
+
+    /// Skips whitespace, which psoxy's form has none of.
+    fn whitespace(&mut self) {
+        let is_space = |b: Option<u8>| matches!(b, Some(b' ' | b'\n' | b'\t' | b'\r'));
+        if !is_space(self.peek()) {
+            return;
+        }
+        self.flush_to(self.i);
+        while is_space(self.peek()) {
+            self.i += 1;
+        }
+        self.flushed = self.i;
+    }
+
+    fn value(&mut self, depth: usize) -> Step {
+        match self.peek()? {
+            b'{' => self.object(depth + 1),
+            b'[' => self.array(depth + 1),
+            b'"' => self.string(false).map(drop),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Step {
+        self.b[self.i..]
+            .starts_with(word)
+            .then(|| self.i += word.len())
+    }
+
+    /// A number: an integer of up to 18 digits is written as it is; any other (a decimal, an
+    /// exponent, a longer integer, `-0`) as the parser reads it and the formatter writes it.
+    fn number(&mut self) -> Step {
+        let b = self.b;
+        let start = self.i;
+        let digits = |mut j: usize| {
+            while matches!(b.get(j), Some(b'0'..=b'9')) {
+                j += 1;
+            }
+            j
+        };
+        let mut j = start + usize::from(b[start] == b'-');
+        let integer = j;
+        j = match b.get(j)? {
+            b'0' => j + 1,
+            b'1'..=b'9' => digits(j + 1),
+            _ => return None,
+        };
+        let integer_digits = j - integer;
+        let mut plain = true;
+        if b.get(j) == Some(&b'.') {
+            plain = false;
+            let fraction = j + 1;
+            j = digits(fraction);
+            if j == fraction {
+                return None;
+            }
+        }
+        if matches!(b.get(j), Some(b'e' | b'E')) {
+            plain = false;
+            j += 1;
+            if matches!(b.get(j), Some(b'+' | b'-')) {
+                j += 1;
+            }
+            let exponent = j;
+            j = digits(exponent);
+            if j == exponent {
+                return None;
+            }
+        }
+        self.i = j;
+        let negative_zero = b[start] == b'-' && &b[integer..j] == b"0";
+        if plain && integer_digits <= 18 && !negative_zero {
+            return Some(());
+        }
+        self.scratch.clear();
+        match copy_tokens(&self.text[start..j], &mut self.scratch) {
+            Ok(Copied::Done) => {}
+            _ => return None,
+        }
+        self.mend(start);
+        Some(())
+    }
+
+    /// A string; gives the span of its contents. A string with an escape Jackson would not
+    /// write is written again from its text, unless it is a member `name`: names must stay as
+    /// they are so that repeats can be found by comparing bytes.
+    fn string(&mut self, name: bool) -> Option<(usize, usize)> {
+        let b = self.b;
+        let start = self.i;
+        let mut j = start + 1;
+        let mut mended = false;
+        loop {
+            // Eight bytes at a time up to a quote, a backslash or a control character.
+            while let Some(group) = b.get(j..j + 8) {
+                let word = u64::from_le_bytes(group.try_into().expect("eight bytes"));
+                if needs_escape(word) {
+                    break;
+                }
+                j += 8;
+            }
+            match *b.get(j)? {
+                b'"' => break,
+                b'\\' => {
+                    j += match *b.get(j + 1)? {
+                        b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                        b'u' => {
+                            let hex = b.get(j + 2..j + 6)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            mended |= !is_jackson_control_escape(hex);
+                            6
+                        }
+                        b'/' => {
+                            mended = true;
+                            2
+                        }
+                        _ => return None,
+                    };
+                }
+                0x00..=0x1F => return None,
+                _ => j += 1,
+            }
+        }
+        self.i = j + 1;
+        if mended {
+            if name {
+                return None;
+            }
+            let text: String = serde_json::from_str(&self.text[start..self.i]).ok()?;
+            self.scratch.clear();
+            write_str(&mut self.scratch, &text);
+            self.mend(start);
+        }
+        Some((start + 1, j))
+    }
+
+    fn array(&mut self, depth: usize) -> Step {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.i += 1;
+        self.whitespace();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.value(depth)?;
+            self.whitespace();
+            match self.peek()? {
+                b',' => {
+                    self.i += 1;
+                    self.whitespace();
+                }
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Step {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let b = self.b;
+        self.i += 1;
+        self.whitespace();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        let first = self.names.len();
+        let mut many: Option<HashSet<&[u8]>> = None;
+        loop {
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let (start, end) = self.string(true)?;
+            let name = &b[start..end];
+            let repeated = match &mut many {
+                Some(set) => !set.insert(name),
+                None => {
+                    let print = fingerprint(name);
+                    let repeated = self.names[first..]
+                        .iter()
+                        .any(|&(p, s, e)| p == print && b[s..e] == *name);
+                    self.names.push((print, start, end));
+                    if self.names.len() - first > LINEAR_NAMES {
+                        many = Some(
+                            self.names
+                                .drain(first..)
+                                .map(|(_, s, e)| &b[s..e])
+                                .collect(),
+                        );
+                    }
+                    repeated
+                }
+            };
+            if repeated {
+                return None;
+            }
+            self.whitespace();
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.i += 1;
+            self.whitespace();
+            self.value(depth)?;
+            self.whitespace();
+            match self.peek()? {
+                b',' => {
+                    self.i += 1;
+                    self.whitespace();
+                }
+                b'}' => {
+                    self.i += 1;
+                    self.names.truncate(first);
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Whether the four hex digits of a `\u` escape are the ones Jackson writes: a control
+/// character without a short escape, in uppercase hex.
+fn is_jackson_control_escape(hex: &[u8]) -> bool {
+    let upper = |d: &u8| d.is_ascii_digit() || d.is_ascii_uppercase();
+    hex[..2] == *b"00"
+        && matches!(hex[2], b'0' | b'1')
+        && upper(&hex[3])
+        && !matches!(&hex[2..], b"08" | b"09" | b"0A" | b"0C" | b"0D")
+}
+
+/// A cheap fingerprint of a name (its length, first and last eight bytes): equal names have
+/// equal fingerprints; names with equal fingerprints are then compared.
+fn fingerprint(name: &[u8]) -> u64 {
+    let n = name.len().min(8);
+    let mut head = [0u8; 8];
+    head[..n].copy_from_slice(&name[..n]);
+    let mut tail = [0u8; 8];
+    tail[8 - n..].copy_from_slice(&name[name.len() - n..]);
+    u64::from_le_bytes(head)
+        ^ u64::from_le_bytes(tail).rotate_left(29)
+        ^ (name.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The compact copy, or `None` when it leaves the body to the token-by-token copy.
+    fn compact(text: &str) -> Option<String> {
+        let mut out = b"kept".to_vec();
+        let copied = copy(text, &mut out);
+        assert!(out.starts_with(b"kept"), "what was in the output stays");
+        if !copied {
+            assert_eq!(out, b"kept", "a body left to the parser adds nothing");
+            return None;
+        }
+        Some(String::from_utf8(out.split_off(4)).unwrap())
+    }
+
+    fn tokens(text: &str) -> Option<String> {
+        let mut out = Vec::new();
+        match copy_tokens(text, &mut out) {
+            Ok(Copied::Done) => Some(String::from_utf8(out).unwrap()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn mends_what_psoxy_writes_otherwise() {
+        for (body, expected) in [
+            (r#"{"a":[1,-2,"x"],"b":{}}"#, r#"{"a":[1,-2,"x"],"b":{}}"#),
+            (
+                "\n{ \"a\" :\t[ 1 , 2 ] ,\r\n \"b\" : [ ] }\n",
+                r#"{"a":[1,2],"b":[]}"#,
+            ),
+            (
+                r#"["\/", "\u00e9\u00E9", "\u001f\u001F", "\u000a\n", "\"\\\b\f\r\t"]"#,
+                r#"["/","éé","\u001F\u001F","\n\n","\"\\\b\f\r\t"]"#,
+            ),
+            (
+                "[1.50,1e2,-0,0,-0.0,123456789012345678,1234567890123456789,-12E-1]",
+                "[1.5,100.0,-0.0,0,-0.0,123456789012345678,1234567890123456789,-1.2]",
+            ),
+            (r#""é \u0007""#, r#""é \u0007""#),
+        ] {
+            assert_eq!(compact(body).as_deref(), Some(expected), "{body}");
+            assert_eq!(tokens(body).as_deref(), Some(expected), "{body}");
+        }
+    }
+
+    #[test]
+    fn leaves_the_rest_to_the_parser() {
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        for body in [
+            r#"{"a":1,"b":2,"a":3}"#,
+            r#"{"\u0061":1}"#,
+            "1 2",
+            "{}{}",
+            "[1,]",
+            r#"{"a":1"#,
+            r#"{"a" 1}"#,
+            r#"{1:2}"#,
+            "\"\\ud800\"",
+            "\"\\x\"",
+            "\"a\u{1}\"",
+            "01",
+            "-",
+            "1.",
+            "1e+",
+            "tru",
+            "nul",
+            "\u{feff}{}",
+            "",
+            &deep,
+        ] {
+            assert_eq!(compact(body), None, "{body:?}");
+        }
+        let nested = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(compact(&nested), tokens(&nested));
+    }
+
+    #[test]
+    fn many_names_are_checked_for_repeats_too() {
+        let many: String = (0..40).map(|i| format!("\"k{i}\":{i},")).collect();
+        assert_eq!(compact(&format!("{{{many}\"k39\":0}}")), None);
+        let distinct = format!("{{{many}\"k40\":{{\"k0\":1}}}}");
+        assert_eq!(compact(&distinct), tokens(&distinct));
+        assert!(compact(&distinct).is_some());
+        // Names that share a fingerprint but differ are not repeats.
+        let body = r#"{"abcdefgh-1-abcdefgh":1,"abcdefgh-2-abcdefgh":2}"#;
+        assert_eq!(
+            fingerprint(b"abcdefgh-1-abcdefgh"),
+            fingerprint(b"abcdefgh-2-abcdefgh")
+        );
+        assert_eq!(compact(body).as_deref(), Some(body));
+    }
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<u64>().prop_map(serde_json::Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(serde_json::Value::from),
+            "[a\"\\\\/é\u{1}\u{8}\n\u{1f}\u{7f}\u{2028}😀 ]{0,12}"
+                .prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+                prop::collection::vec(("[a-c]{0,2}", inner), 0..12).prop_map(|members| {
+                    serde_json::Value::Object(members.into_iter().collect())
+                }),
+            ]
+        })
+    }
+
+    /// Writes `doc` as JSON with whitespace and string escapes chosen by `choices`, so the
+    /// same document comes in many spellings.
+    fn spell(doc: &serde_json::Value, choices: &mut impl Iterator<Item = u8>, out: &mut String) {
+        let space = |out: &mut String, c: u8| {
+            out.push_str([" ", "", "\n  ", "", "\t", ""][usize::from(c % 6)])
+        };
+        match doc {
+            serde_json::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    space(out, choices.next().unwrap_or(0));
+                    spell(item, choices, out);
+                    space(out, choices.next().unwrap_or(1));
+                }
+                out.push(']');
+            }
+            serde_json::Value::Object(map) => {
+                out.push('{');
+                for (i, (name, item)) in map.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    space(out, choices.next().unwrap_or(1));
+                    out.push_str(&serde_json::to_string(name).unwrap());
+                    space(out, choices.next().unwrap_or(1));
+                    out.push(':');
+                    spell(item, choices, out);
+                }
+                out.push('}');
+            }
+            serde_json::Value::String(s) => {
+                out.push('"');
+                for c in s.chars() {
+                    let how = choices.next().unwrap_or(0) % 4;
+                    match (c, how) {
+                        ('"' | '\\', _) => out.push_str(if c == '"' { "\\\"" } else { "\\\\" }),
+                        ('/', 1) => out.push_str("\\/"),
+                        ('\n', 0 | 1) => out.push_str("\\n"),
+                        ('\u{8}', 0 | 1) => out.push_str("\\b"),
+                        (c, 2) => {
+                            let mut units = [0u16; 2];
+                            for unit in c.encode_utf16(&mut units) {
+                                out.push_str(&format!("\\u{unit:04x}"));
+                            }
+                        }
+                        (c, _) if u32::from(c) < 0x20 => {
+                            out.push_str(&format!("\\u{:04X}", u32::from(c)))
+                        }
+                        (c, _) => out.push(c),
+                    }
+                }
+                out.push('"');
+            }
+            other => out.push_str(&serde_json::to_string(other).unwrap()),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn copies_any_spelling_as_the_tokens_do(
+            doc in json_value(),
+            choices in prop::collection::vec(any::<u8>(), 0..256),
+        ) {
+            let mut text = String::new();
+            spell(&doc, &mut choices.into_iter(), &mut text);
+            let expected = tokens(&text);
+            prop_assert!(expected.is_some(), "{}", text);
+            // The generator makes no repeated names (a map keeps one of each).
+            prop_assert_eq!(compact(&text), expected, "{}", text);
+        }
+
+        #[test]
+        fn damaged_bodies_are_copied_as_the_tokens_do_or_left_to_them(
+            doc in json_value(),
+            cut in any::<prop::sample::Index>(),
+            insert in prop::sample::select(vec!["", ",", "]", "}", "\"", "\\", " ", "x", "0", "-", ".", "{", "[", "\u{1}"]),
+        ) {
+            let mut text = serde_json::to_string(&doc).unwrap();
+            let at = cut.index(text.len() + 1);
+            if text.is_char_boundary(at) {
+                text.insert_str(at, insert);
+            }
+            if let Some(out) = compact(&text) {
+                prop_assert_eq!(Some(out), tokens(&text), "{}", text);
+            }
+        }
+    }
+}
