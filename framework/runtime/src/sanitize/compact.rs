@@ -8,6 +8,7 @@
 //! refuse) is left to the token-by-token copy, which then gives its usual answer or error.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use super::output::{needs_escape, write_str};
 use super::passthrough::{Copied, copy_tokens};
@@ -17,7 +18,7 @@ const MAX_DEPTH: usize = 100;
 
 /// Objects with more names than this are checked for repeats with a hash set, smaller ones by
 /// comparing fingerprints.
-const LINEAR_NAMES: usize = 32;
+const LINEAR_NAMES: usize = 16;
 
 /// Appends `text`, a whole body, to `out` in psoxy's form and returns true; or returns false,
 /// leaving `out` as it was, when the body needs the token-by-token copy.
@@ -30,6 +31,8 @@ pub(super) fn copy(text: &str, out: &mut Vec<u8>) -> bool {
         flushed: 0,
         out,
         names: Vec::new(),
+        many: HashSet::default(),
+        objects: 0,
         scratch: Vec::new(),
     };
     if copy.document().is_some() {
@@ -55,6 +58,11 @@ struct Compact<'a, 'o> {
     /// The names of the objects being read, outermost first (fingerprint, start, end): each
     /// object's names are one segment at the end, removed when the object ends.
     names: Vec<(u64, usize, usize)>,
+    /// The names of objects with many, each tagged with its object's serial number: one set
+    /// for the whole document.
+    many: HashSet<Name<'a>, BuildHasherDefault<PrintHasher>>,
+    /// Objects begun so far.
+    objects: u32,
     /// A mended token, before it is compared with the input.
     scratch: Vec<u8>,
 }
@@ -266,31 +274,43 @@ impl Compact<'_, '_> {
             return Some(());
         }
         let first = self.names.len();
-        let mut many: Option<HashSet<&[u8]>> = None;
+        self.objects += 1;
+        let object = self.objects;
+        let mut large = false;
         loop {
             if self.peek()? != b'"' {
                 return None;
             }
             let (start, end) = self.string(true)?;
-            let name = &b[start..end];
-            let repeated = match &mut many {
-                Some(set) => !set.insert(name),
-                None => {
-                    let print = fingerprint(name);
-                    let repeated = self.names[first..]
-                        .iter()
-                        .any(|&(p, s, e)| p == print && b[s..e] == *name);
-                    self.names.push((print, start, end));
-                    if self.names.len() - first > LINEAR_NAMES {
-                        many = Some(
-                            self.names
-                                .drain(first..)
-                                .map(|(_, s, e)| &b[s..e])
-                                .collect(),
-                        );
+            let bytes = &b[start..end];
+            let print = fingerprint(bytes);
+            let repeated = if large {
+                !self.many.insert(Name {
+                    object,
+                    print,
+                    bytes,
+                })
+            } else {
+                let repeated = self.names[first..]
+                    .iter()
+                    .any(|&(p, s, e)| p == print && b[s..e] == *bytes);
+                self.names.push((print, start, end));
+                if self.names.len() - first > LINEAR_NAMES {
+                    large = true;
+                    if self.many.capacity() == 0 {
+                        // One allocation for most documents: a name takes 8 bytes or more.
+                        self.many.reserve(self.b.len() / 64);
                     }
-                    repeated
+                    for (print, s, e) in self.names.drain(first..) {
+                        let bytes = &b[s..e];
+                        self.many.insert(Name {
+                            object,
+                            print,
+                            bytes,
+                        });
+                    }
                 }
+                repeated
             };
             if repeated {
                 return None;
@@ -329,17 +349,68 @@ fn is_jackson_control_escape(hex: &[u8]) -> bool {
         && !matches!(&hex[2..], b"08" | b"09" | b"0A" | b"0C" | b"0D")
 }
 
-/// A cheap fingerprint of a name (its length, first and last eight bytes): equal names have
-/// equal fingerprints; names with equal fingerprints are then compared.
+/// A name of an object with many: hashed by its fingerprint and its object, equal by its bytes
+/// and its object.
+#[derive(PartialEq, Eq)]
+struct Name<'a> {
+    object: u32,
+    print: u64,
+    bytes: &'a [u8],
+}
+
+impl Hash for Name<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.print ^ u64::from(self.object));
+    }
+}
+
+/// Hashes a [`Name`]: its fingerprint is a hash already.
+#[derive(Default)]
+struct PrintHasher(u64);
+
+impl Hasher for PrintHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = mix(self.0 ^ u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = mix(self.0 ^ value);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A cheap fingerprint of a name (its length and its first and last bytes, up to eight each):
+/// equal names have equal fingerprints; names with equal fingerprints are then compared.
 fn fingerprint(name: &[u8]) -> u64 {
-    let n = name.len().min(8);
-    let mut head = [0u8; 8];
-    head[..n].copy_from_slice(&name[..n]);
-    let mut tail = [0u8; 8];
-    tail[8 - n..].copy_from_slice(&name[name.len() - n..]);
-    u64::from_le_bytes(head)
-        ^ u64::from_le_bytes(tail).rotate_left(29)
-        ^ (name.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    let len = name.len();
+    let word = |bytes: &[u8]| -> u64 {
+        match bytes.len() {
+            8 => u64::from_le_bytes(bytes.try_into().expect("eight bytes")),
+            4 => u64::from(u32::from_le_bytes(bytes.try_into().expect("four bytes"))),
+            _ => bytes.iter().fold(0, |x, &b| (x << 8) | u64::from(b)),
+        }
+    };
+    // The two windows overlap for short names, so every byte counts.
+    let (head, tail) = match len {
+        8.. => (word(&name[..8]), word(&name[len - 8..])),
+        4..8 => (word(&name[..4]), word(&name[len - 4..])),
+        _ => (word(name), 0),
+    };
+    head ^ tail.rotate_left(29) ^ (len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Spreads every bit of `x` over the whole word (MurmurHash3's finalizer).
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    x ^ (x >> 33)
 }
 
 #[cfg(test)]
