@@ -409,7 +409,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             .endpoint(Some(endpoint))
             .upstream_seconds
             .observe(sent.elapsed().as_secs_f64());
-        let decoded = decode(&answer.headers, answer.body)?;
+        let decoded = decode(&answer.headers, answer.body, self.upstream.max_body())?;
         self.metrics.upstream_bytes.inc_by(decoded.len() as u64);
         let mut upstream_response = UpstreamResponse {
             endpoint,
@@ -543,42 +543,44 @@ fn upstream_problem(e: UpstreamError) -> Problem {
     }
 }
 
-/// The body with its `Content-Encoding` (gzip, deflate, br) undone.
-fn decode(headers: &HeaderMap, body: Bytes) -> Result<Vec<u8>, Problem> {
+/// The body with its `Content-Encoding` (gzip, deflate, br) undone, at most `max` bytes once
+/// decoded (a small compressed body can expand a thousandfold).
+fn decode(headers: &HeaderMap, body: Vec<u8>, max: usize) -> Result<Vec<u8>, Problem> {
     let encoding = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("identity");
+    let name = encoding.trim().to_ascii_lowercase();
+    if matches!(name.as_str(), "" | "identity") {
+        return Ok(body);
+    }
     let fail = |e: std::io::Error| {
         Problem::new(
             ProblemType::UnsanitizableResponse,
             format!("the upstream's {encoding} body does not decode: {e}"),
         )
     };
-    let mut out = Vec::with_capacity(body.len() * 4);
-    match encoding.trim().to_ascii_lowercase().as_str() {
-        "" | "identity" => return Ok(body.to_vec()),
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(max));
+    let read =
+        |decoder: &mut dyn std::io::Read, out: &mut Vec<u8>| decoder.take(limit).read_to_end(out);
+    match name.as_str() {
         "gzip" | "x-gzip" => {
-            flate2::read::MultiGzDecoder::new(&body[..])
-                .read_to_end(&mut out)
-                .map_err(fail)?;
+            read(&mut flate2::read::MultiGzDecoder::new(&body[..]), &mut out).map_err(fail)?;
         }
         "deflate" => {
             // RFC 9110's deflate is zlib-wrapped; some servers send it raw.
-            if flate2::read::ZlibDecoder::new(&body[..])
-                .read_to_end(&mut out)
-                .is_err()
-            {
+            if read(&mut flate2::read::ZlibDecoder::new(&body[..]), &mut out).is_err() {
                 out.clear();
-                flate2::read::DeflateDecoder::new(&body[..])
-                    .read_to_end(&mut out)
-                    .map_err(fail)?;
+                read(&mut flate2::read::DeflateDecoder::new(&body[..]), &mut out).map_err(fail)?;
             }
         }
         "br" => {
-            brotli_decompressor::Decompressor::new(&body[..], 4096)
-                .read_to_end(&mut out)
-                .map_err(fail)?;
+            read(
+                &mut brotli_decompressor::Decompressor::new(&body[..], 4096),
+                &mut out,
+            )
+            .map_err(fail)?;
         }
         other => {
             return Err(Problem::new(
@@ -588,6 +590,15 @@ fn decode(headers: &HeaderMap, body: Bytes) -> Result<Vec<u8>, Problem> {
                 ),
             ));
         }
+    }
+    if out.len() > max {
+        return Err(Problem::new(
+            ProblemType::UpstreamUnreachable,
+            format!(
+                "the upstream's {encoding} body decodes to more than {max} bytes, the proxy's \
+                 limit (SLUICE_MAX_BODY_BYTES)"
+            ),
+        ));
     }
     Ok(out)
 }

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{Method, Request, Response, Uri};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Body as _;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -241,7 +242,7 @@ pub struct Buffered {
     /// Headers.
     pub headers: http::HeaderMap,
     /// The whole body, still encoded.
-    pub body: Bytes,
+    pub body: Vec<u8>,
 }
 
 type Pool = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -285,6 +286,11 @@ impl Upstream {
         self
     }
 
+    /// The largest upstream body accepted, in bytes, also once decoded.
+    pub fn max_body(&self) -> usize {
+        self.max_body
+    }
+
     /// The URI for `path_and_query` on this upstream.
     pub fn uri(&self, path_and_query: &str) -> Uri {
         let prefix = self.base.path().trim_end_matches('/');
@@ -319,20 +325,27 @@ impl Upstream {
                 .request(request)
                 .await
                 .map_err(|e| UpstreamError::Unreachable(error_chain(&e)))?;
-            let (parts, body) = response.into_parts();
-            let body = Limited::new(body, max).collect().await.map_err(|e| {
-                if e.downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some()
-                {
-                    UpstreamError::TooLarge(max)
-                } else {
-                    UpstreamError::Unreachable(e.to_string())
+            let (parts, mut body) = response.into_parts();
+            // Into one buffer as the frames come (the size announced, if any, reserved at
+            // once): the caller keeps it, decoded in place or moved as it is.
+            let announced = body.size_hint().exact().unwrap_or(0);
+            if announced > max as u64 {
+                return Err(UpstreamError::TooLarge(max));
+            }
+            let mut buffer = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| UpstreamError::Unreachable(error_chain(&e)))?;
+                if let Ok(data) = frame.into_data() {
+                    if buffer.len() + data.len() > max {
+                        return Err(UpstreamError::TooLarge(max));
+                    }
+                    buffer.extend_from_slice(&data);
                 }
-            })?;
+            }
             Ok(Buffered {
                 status: parts.status,
                 headers: parts.headers,
-                body: body.to_bytes(),
+                body: buffer,
             })
         };
         tokio::time::timeout(timeout, work)

@@ -159,6 +159,32 @@ async fn gzip_upstream_bodies_are_decoded_before_sanitizing() {
 }
 
 #[tokio::test]
+async fn a_compressed_body_that_decodes_past_the_limit_is_a_502() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = proxy(
+        &spec_yaml(&format!("{}/token", up.url()), dir.path()),
+        &[
+            ("SLUICE_UPSTREAM", &up.url()),
+            ("SLUICE_MAX_BODY_BYTES", "100000"),
+        ],
+    )
+    .await;
+    let answer = get(&p.url("/gzip/large"), Some("test-key")).await;
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    assert_eq!(answer.headers["content-type"], "application/problem+json");
+    let detail = answer.json()["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("decodes to more than 100000 bytes")
+            && detail.contains("SLUICE_MAX_BODY_BYTES"),
+        "{detail}"
+    );
+    // A small compressed body under the same limit is still answered.
+    let answer = get(&p.url("/gzip/members"), Some("test-key")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+}
+
+#[tokio::test]
 async fn side_outputs_record_original_and_sanitized_bodies_with_metadata() {
     let up = upstream().await;
     let dir = tempfile::tempdir().unwrap();

@@ -54,7 +54,7 @@ impl Upstream {
     }
 }
 
-/// Starts the upstream. Routes: `/members`, `/gzip/members`, `/slow` (1.5 s), `/error` (500 with
+/// Starts the upstream. Routes: `/members`, `/gzip/members`, `/gzip/large` (1 MiB once decoded), `/slow` (1.5 s), `/error` (500 with
 /// an HTML body), `/token` (POST: `tok-N`, expiring in 2 s).
 pub async fn upstream() -> Upstream {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -131,6 +131,17 @@ async fn answer(
                 .insert("content-encoding", "gzip".parse().unwrap());
             response
         }
+        "/gzip/large" => {
+            // A megabyte of JSON that compresses to about a kilobyte.
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            gz.write_all(format!("[{}]", " ".repeat(1 << 20)).as_bytes())
+                .unwrap();
+            let mut response = json(StatusCode::OK, gz.finish().unwrap());
+            response
+                .headers_mut()
+                .insert("content-encoding", "gzip".parse().unwrap());
+            response
+        }
         "/slow" => {
             tokio::time::sleep(Duration::from_millis(1500)).await;
             json(StatusCode::OK, MEMBERS.as_bytes().to_vec())
@@ -180,6 +191,7 @@ rules:
           jsonPaths: ['$[*].login']
         - !<redact>
           jsonPaths: ['$[*].avatar_url']
+    - pathTemplate: /gzip/large
     - pathTemplate: /slow
     - pathTemplate: /error
 "#,
