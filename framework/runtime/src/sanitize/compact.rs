@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-use super::output::{needs_escape, write_str};
+use super::output::{first_escape, write_str};
 use super::passthrough::{Copied, copy_tokens};
 
 /// Deeper documents are left to the parser, which refuses them past 128 levels.
@@ -18,7 +18,7 @@ const MAX_DEPTH: usize = 100;
 
 /// Objects with more names than this are checked for repeats with a hash set, smaller ones by
 /// comparing fingerprints.
-const LINEAR_NAMES: usize = 16;
+const LINEAR_NAMES: usize = 32;
 
 /// Appends `text`, a whole body, to `out` in psoxy's form and returns true; or returns false,
 /// leaving `out` as it was, when the body needs the token-by-token copy.
@@ -193,7 +193,8 @@ impl Compact<'_, '_> {
             // Eight bytes at a time up to a quote, a backslash or a control character.
             while let Some(group) = b.get(j..j + 8) {
                 let word = u64::from_le_bytes(group.try_into().expect("eight bytes"));
-                if needs_escape(word) {
+                if let Some(at) = first_escape(word) {
+                    j += at;
                     break;
                 }
                 j += 8;

@@ -123,17 +123,32 @@ pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Whether one of the eight bytes of `word` is below 0x20, `"` or a backslash (exact: each test is
-/// the classic "has a zero byte" / "has a byte less than n" bit trick, which never misses and,
-/// or-ed over the word, never reports a byte that is not there).
+/// Whether one of the eight bytes of `word` is below 0x20, `"` or a backslash.
 pub(super) fn needs_escape(word: u64) -> bool {
+    escape_mask(word) != 0
+}
+
+/// The index of the first byte of `word` (in memory order, little-endian) that is below 0x20,
+/// `"` or a backslash, if any.
+pub(super) fn first_escape(word: u64) -> Option<usize> {
+    match escape_mask(word) {
+        0 => None,
+        mask => Some(mask.trailing_zeros() as usize / 8),
+    }
+}
+
+/// The high bit of each byte of `word` that is below 0x20, `"` or a backslash, and perhaps of
+/// some bytes after the first such byte; never of a byte before it. Each test is the classic
+/// "has a zero byte" / "has a byte less than n" bit trick, which never misses and can only
+/// report false bytes above a true one (a borrow runs upwards).
+fn escape_mask(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let below_space = word.wrapping_sub(ONES * 0x20) & !word;
     let quote = word ^ (ONES * u64::from(b'"'));
     let backslash = word ^ (ONES * u64::from(b'\\'));
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x;
-    (below_space | has_zero(quote) | has_zero(backslash)) & HIGHS != 0
+    (below_space | has_zero(quote) | has_zero(backslash)) & HIGHS
 }
 
 /// How serde_json escapes byte `b`, if it does.
@@ -230,6 +245,16 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_first_byte_to_escape_is_found_exactly(
+            bytes in prop::array::uniform8(prop_oneof![Just(b'"'), Just(b'\\'), Just(0u8), Just(0x1F), Just(0x20), Just(0x21), Just(0x7F), Just(0x80), Just(0xFF), any::<u8>()]),
+        ) {
+            let expected = bytes.iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\');
+            let word = u64::from_le_bytes(bytes);
+            prop_assert_eq!(first_escape(word), expected);
+            prop_assert_eq!(needs_escape(word), expected.is_some());
+        }
+
         #[test]
         fn the_writer_writes_what_the_serializer_writes(value in arb_json()) {
             let mut out = Vec::new();
