@@ -108,7 +108,7 @@ impl CallerAuth {
                 }
                 if bool::from(found) {
                     Ok(Caller {
-                        id: format!("key:{}", &hex::encode(presented)[..16]),
+                        id: format!("key:{}", hex::encode(&presented[..8])),
                     })
                 } else {
                     Err(unauthorized("the API key is not one of this proxy's keys"))

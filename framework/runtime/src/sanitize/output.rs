@@ -99,33 +99,31 @@ pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    // Eight bytes at a time (the last few padded with spaces, which stay as they are); only a
-    // group with something to escape is looked at byte by byte.
+    // Eight bytes at a time to the next byte to escape (the last few bytes one by one), so
+    // a string is copied in runs between its escapes.
     let mut start = 0;
-    for (n, group) in bytes.chunks(8).enumerate() {
-        let mut word = [b' '; 8];
-        word[..group.len()].copy_from_slice(group);
-        if !needs_escape(u64::from_le_bytes(word)) {
-            continue;
-        }
-        for (j, &b) in group.iter().enumerate() {
-            if let Some(escape) = escape_of(b) {
-                let i = n * 8 + j;
-                out.extend_from_slice(&bytes[start..i]);
-                JacksonFormatter
-                    .write_char_escape(out, escape)
-                    .expect("writing into memory cannot fail");
-                start = i + 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(group) = bytes.get(i..i + 8) {
+            match first_escape(u64::from_le_bytes(group.try_into().expect("eight bytes"))) {
+                Some(at) => i += at,
+                None => {
+                    i += 8;
+                    continue;
+                }
             }
         }
+        if let Some(escape) = escape_of(bytes[i]) {
+            out.extend_from_slice(&bytes[start..i]);
+            JacksonFormatter
+                .write_char_escape(out, escape)
+                .expect("writing into memory cannot fail");
+            start = i + 1;
+        }
+        i += 1;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
-}
-
-/// Whether one of the eight bytes of `word` is below 0x20, `"` or a backslash.
-pub(super) fn needs_escape(word: u64) -> bool {
-    escape_mask(word) != 0
 }
 
 /// The index of the first byte of `word` (in memory order, little-endian) that is below 0x20,
@@ -252,7 +250,6 @@ mod tests {
             let expected = bytes.iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\');
             let word = u64::from_le_bytes(bytes);
             prop_assert_eq!(first_escape(word), expected);
-            prop_assert_eq!(needs_escape(word), expected.is_some());
         }
 
         #[test]
