@@ -239,16 +239,7 @@ fn main() {
             let body = (api.generate)(size.bytes);
             check(&api, &sanitizer, endpoint, &body);
             let mut group = criterion.benchmark_group(format!("{}/{}", api.name, size.label));
-            group
-                .throughput(Throughput::Bytes(body.len() as u64))
-                .sample_size(size.sample_size)
-                .warm_up_time(size.warm_up)
-                .measurement_time(size.measurement)
-                .sampling_mode(if size.flat {
-                    SamplingMode::Flat
-                } else {
-                    SamplingMode::Auto
-                });
+            configure(&mut group, size, &body);
             group.bench_function("sanitize", |b| {
                 b.iter(|| sanitizer.sanitize(endpoint, black_box(&body)).unwrap());
             });
@@ -262,25 +253,59 @@ fn main() {
                     b.iter(|| generated.sanitize(endpoint, black_box(&body)).unwrap());
                 });
             }
-            let copied = pass_through.sanitize(0, &body).expect("pass-through");
-            let reparsed: Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(
-                copied,
-                sluice::sanitize::output::to_json_string(&reparsed).into_bytes(),
-                "the pass-through copy writes what the tree would"
-            );
-            group.bench_function("pass-through", |b| {
-                b.iter(|| pass_through.sanitize(0, black_box(&body)).unwrap());
-            });
-            group.bench_function("roundtrip", |b| {
-                b.iter(|| {
-                    let value: Value = serde_json::from_slice(black_box(&body)).unwrap();
-                    serde_json::to_vec(&value).unwrap()
-                });
-            });
+            pass_through_rows(&mut group, &pass_through, &body);
             group.finish();
             eprintln!("{}/{}: {} bytes", api.name, size.label, body.len());
         }
     }
+    // The proxy bench's pass-through body: integers and many names rather than strings.
+    for size in &sizes {
+        let body = payloads::github_rate_limit(size.bytes);
+        let mut group = criterion.benchmark_group(format!("github-rate-limit/{}", size.label));
+        configure(&mut group, size, &body);
+        pass_through_rows(&mut group, &pass_through, &body);
+        group.finish();
+    }
     criterion.final_summary();
+}
+
+fn configure(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    size: &Size,
+    body: &[u8],
+) {
+    group
+        .throughput(Throughput::Bytes(body.len() as u64))
+        .sample_size(size.sample_size)
+        .warm_up_time(size.warm_up)
+        .measurement_time(size.measurement)
+        .sampling_mode(if size.flat {
+            SamplingMode::Flat
+        } else {
+            SamplingMode::Auto
+        });
+}
+
+/// The pass-through copy (checked first against the tree's output) and the DOM round trip.
+fn pass_through_rows(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    pass_through: &Sanitizer,
+    body: &[u8],
+) {
+    let copied = pass_through.sanitize(0, body).expect("pass-through");
+    let reparsed: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(
+        copied,
+        sluice::sanitize::output::to_json_string(&reparsed).into_bytes(),
+        "the pass-through copy writes what the tree would"
+    );
+    group.bench_function("pass-through", |b| {
+        b.iter(|| pass_through.sanitize(0, black_box(body)).unwrap());
+    });
+    group.bench_function("roundtrip", |b| {
+        b.iter(|| {
+            let value: Value = serde_json::from_slice(black_box(body)).unwrap();
+            serde_json::to_vec(&value).unwrap()
+        });
+    });
 }

@@ -15,6 +15,8 @@
 //!   Slack serves it; messages carry user ids, `<@U…>` mentions, rich-text blocks with user,
 //!   channel and link elements, threads, reactions, edits, bot messages with attachments.
 //!
+//! - GitHub `GET /rate_limit`, padded with resources: the proxy bench's pass-through body.
+//!
 //! The payload grows item by item until the next item would pass the target size, so sizes are
 //! approximate; the benchmark reports the exact byte count.
 
@@ -240,6 +242,25 @@ pub(crate) fn github_members(target: usize) -> Vec<u8> {
         |v| serde_json::to_vec(v).unwrap().len() + 1,
     );
     serde_json::to_vec(&Value::Array(items)).unwrap()
+}
+
+/// GitHub `GET /rate_limit`, padded with resources to about `target` bytes: the pass-through
+/// body of `cargo xtask bench proxy` (one object with many names, small objects of integers).
+pub(crate) fn github_rate_limit(target: usize) -> Vec<u8> {
+    let mut resources = Map::new();
+    let mut len = 0;
+    for j in 0u64.. {
+        if len >= target {
+            break;
+        }
+        let name = format!("resource_{j}");
+        let value =
+            json!({"limit": 5000, "used": j, "remaining": 5000 - j, "reset": 1_700_000_000 + j});
+        // `"name":value,`
+        len += name.len() + 4 + serde_json::to_vec(&value).unwrap().len();
+        resources.insert(name, value);
+    }
+    serde_json::to_vec(&json!({ "resources": resources })).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------
