@@ -1,8 +1,8 @@
 //! Real proxy processes. Asynchronous jobs across replicas sharing one local-directory store: a
 //! job accepted by one replica is answered by another, and a job whose replica is killed with
 //! SIGKILL mid-request is finished (or failed as interrupted) by another after its lease lapses.
-//! And a process told to stop (SIGTERM) finishes the requests its serving threads are answering,
-//! and HTTP/2 (h2c) callers are served like HTTP/1.1 ones.
+//! And a process told to stop (SIGTERM) finishes the requests its serving threads are answering
+//! and the jobs it is running, and HTTP/2 (h2c) callers are served like HTTP/1.1 ones.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -399,6 +399,53 @@ async fn sigterm_drains_the_requests_in_flight_on_every_serving_thread() {
         call(&proxy, "GET", "/_sluice/healthz", &[]).await.is_err(),
         "no longer listening"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_a_running_job_finish_before_the_process_exits() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = two_thread_replica(dir.path(), up.addr).await;
+    let (status, headers, _) = call(&a, "GET", "/slow", &[("prefer", "respond-async")])
+        .await
+        .unwrap();
+    assert_eq!(status, 202);
+    let location = headers["location"].to_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while up.slow.load(Ordering::SeqCst) < 1 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(up.slow.load(Ordering::SeqCst), 1, "the job is running");
+    let pid = a.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = a.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "the process did not stop");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(exit.success(), "{exit:?}");
+    // The job ended before the process did: a new replica on the same store finds it done at
+    // once, with no second upstream call (an interrupted job would still be `running`, and be
+    // run again after its lease).
+    let b = two_thread_replica(dir.path(), up.addr).await;
+    let (status, _, job) = call(&b, "GET", &location, &[]).await.unwrap();
+    assert_eq!(status, 303, "{job}");
+    let (status, _, result) = call(&b, "GET", &format!("{location}/result"), &[])
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result[0]["id"], 1);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(up.slow.load(Ordering::SeqCst), 1, "not run again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,7 +13,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -65,7 +65,9 @@ pub async fn serve<C: Connector, H: Hooks>(
         in_flight = graceful.count(),
         "shutting down: draining in-flight requests"
     );
+    let draining = Instant::now();
     drain_connections(graceful, drain).await;
+    wind_down_jobs(&proxy, drain.saturating_sub(draining.elapsed())).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -176,6 +178,23 @@ async fn drain_connections(graceful: GracefulShutdown, drain: Duration) {
     }
 }
 
+/// Lets the asynchronous jobs running on this replica finish, for at most `within`; jobs still
+/// running then are interrupted, and another replica (or this one, restarted) takes them over
+/// once their lease lapses.
+async fn wind_down_jobs<C: Connector, H: Hooks>(proxy: &Proxy<C, H>, within: Duration) {
+    let Some(jobs) = &proxy.jobs else {
+        return;
+    };
+    if tokio::time::timeout(within, jobs.wind_down())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "drain time passed with jobs still running; they are taken over once their lease lapses"
+        );
+    }
+}
+
 /// A serving thread: a single-threaded runtime that serves the connections handed to it.
 struct Worker {
     connections: mpsc::UnboundedSender<(std::net::TcpStream, SocketAddr)>,
@@ -213,7 +232,11 @@ impl Worker {
                             }
                         }
                     }
+                    let draining = Instant::now();
                     drain_connections(graceful, drain).await;
+                    // Jobs run on the serving threads: each stays up until every job here has
+                    // ended (or the drain time has passed).
+                    wind_down_jobs(&proxy, drain.saturating_sub(draining.elapsed())).await;
                 });
                 let _ = done.send(());
             })?;

@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -77,6 +77,8 @@ pub struct Jobs {
     serving: OnceLock<Vec<tokio::runtime::Handle>>,
     /// Round-robin position over `serving`.
     next_serving: AtomicUsize,
+    /// Set at shutdown: jobs not yet started stay queued in the store for any replica.
+    closing: AtomicBool,
 }
 
 impl Jobs {
@@ -113,6 +115,7 @@ impl Jobs {
             config,
             serving: OnceLock::new(),
             next_serving: AtomicUsize::new(0),
+            closing: AtomicBool::new(false),
         })
     }
 
@@ -130,6 +133,20 @@ impl Jobs {
         let runtimes = self.serving.get().filter(|r| !r.is_empty())?;
         let next = self.next_serving.fetch_add(1, Ordering::Relaxed);
         Some(runtimes[next % runtimes.len()].clone())
+    }
+
+    /// At shutdown: lets the jobs running here finish, and leaves those queued here and not
+    /// yet started queued in the store, where any replica's recovery scan finds them (this one's
+    /// after a restart). Completes once no job is left here; the caller bounds the wait.
+    pub async fn wind_down(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+        let all = u32::try_from(self.config.queue_capacity).unwrap_or(u32::MAX);
+        // Every job here holds a queue slot until it ends.
+        drop(self.queue.acquire_many(all).await);
+    }
+
+    fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
     }
 
     /// A queue slot, if the queue has room.
@@ -184,7 +201,9 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             let _slot = slot;
             let worker = jobs.workers.clone().acquire_owned().await;
             lock(&jobs.queued).remove(&queued_id);
-            if let Ok(_worker) = worker {
+            if jobs.is_closing() {
+                tracing::info!(job = %queued_id, "shutting down: job left queued for any replica");
+            } else if let Ok(_worker) = worker {
                 Box::pin(proxy.clone().run_job(start, done)).await;
             }
             proxy.metrics.jobs_in_queue.dec();
@@ -433,6 +452,9 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         let Some(jobs) = self.jobs.clone() else {
             return;
         };
+        if jobs.is_closing() {
+            return;
+        }
         let found = match jobs.store.recoverable().await {
             Ok(found) => found,
             Err(e) => {
