@@ -327,12 +327,14 @@ impl Upstream {
                 .map_err(|e| UpstreamError::Unreachable(error_chain(&e)))?;
             let (parts, mut body) = response.into_parts();
             // Into one buffer as the frames come (the size announced, if any, reserved at
-            // once): the caller keeps it, decoded in place or moved as it is.
+            // once, up to 8 MiB, so an announced size alone cannot take much memory): the caller
+            // keeps it, decoded in place or moved as it is.
             let announced = body.size_hint().exact().unwrap_or(0);
             if announced > max as u64 {
                 return Err(UpstreamError::TooLarge(max));
             }
-            let mut buffer = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+            let reserve = usize::try_from(announced).unwrap_or(0).min(8 << 20);
+            let mut buffer = Vec::with_capacity(reserve);
             while let Some(frame) = body.frame().await {
                 let frame = frame.map_err(|e| UpstreamError::Unreachable(error_chain(&e)))?;
                 if let Ok(data) = frame.into_data() {
