@@ -350,6 +350,34 @@ async fn two_thread_replica(dir: &Path, upstream: SocketAddr) -> Replica {
     replica_with(&spec, upstream, &[("SLUICE_THREADS", "2".into())]).await
 }
 
+/// Waits (up to 5 s) until the upstream has seen `n` calls to `/slow`.
+async fn slow_calls(up: &Upstream, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while up.slow.load(Ordering::SeqCst) < n && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Sends SIGTERM to the replica's process.
+fn sigterm(replica: &Replica) {
+    let pid = replica.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+}
+
+/// Waits (up to 10 s) for the replica's process to exit, and checks it exited with success.
+async fn stopped(replica: &mut Replica) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = replica.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "the process did not stop");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(exit.success(), "{exit:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_the_requests_in_flight_on_every_serving_thread() {
     let up = upstream().await;
@@ -363,38 +391,20 @@ async fn sigterm_drains_the_requests_in_flight_on_every_serving_thread() {
             tokio::spawn(async move { call(&proxy, "GET", "/slow", &[]).await })
         })
         .collect();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while up.slow.load(Ordering::SeqCst) < 4 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    slow_calls(&up, 4).await;
     assert_eq!(
         up.slow.load(Ordering::SeqCst),
         4,
         "all four reached the upstream"
     );
-    let pid = proxy.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    sigterm(&proxy);
     for answer in in_flight {
         let (status, _, body) = answer.await.unwrap().expect("answered, not cut off");
         assert_eq!(status, 200, "{body}");
         assert_eq!(body[0]["id"], 1);
     }
     let mut proxy = Arc::into_inner(proxy).expect("the requests are done");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(exit) = proxy.child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "the process did not stop");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    assert!(exit.success(), "{exit:?}");
+    stopped(&mut proxy).await;
     assert!(
         call(&proxy, "GET", "/_sluice/healthz", &[]).await.is_err(),
         "no longer listening"
@@ -411,28 +421,10 @@ async fn sigterm_lets_a_running_job_finish_before_the_process_exits() {
         .unwrap();
     assert_eq!(status, 202);
     let location = headers["location"].to_str().unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while up.slow.load(Ordering::SeqCst) < 1 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    slow_calls(&up, 1).await;
     assert_eq!(up.slow.load(Ordering::SeqCst), 1, "the job is running");
-    let pid = a.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(exit) = a.child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "the process did not stop");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    assert!(exit.success(), "{exit:?}");
+    sigterm(&a);
+    stopped(&mut a).await;
     // The job ended before the process did: a new replica on the same store finds it done at
     // once, with no second upstream call (an interrupted job would still be `running`, and be
     // run again after its lease).
