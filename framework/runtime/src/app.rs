@@ -262,7 +262,7 @@ pub async fn build_proxy<C: Connector, H: Hooks>(
         config.max_body_bytes,
     )
     .pools(config.threads + 1);
-    let outputs = crate::outputs::SideOutputs::open(&connector.spec().side_outputs)?;
+    let outputs = crate::outputs::SideOutputs::open(&config.side_outputs)?;
     let jobs = config
         .async_jobs
         .clone()

@@ -291,6 +291,9 @@ pub struct ServeConfig {
     pub async_jobs: Option<AsyncConfig>,
     /// Threads serving connections (`--threads`, `SLUICE_THREADS`; default one per core).
     pub threads: usize,
+    /// The side outputs: the spec's, with `SIDE_OUTPUT_ORIGINAL` / `SIDE_OUTPUT_SANITIZED`
+    /// applied (see [`side_outputs`]).
+    pub side_outputs: Vec<sluice_spec::connector::SideOutput>,
 }
 
 /// Settings of asynchronous request-reply (`Prefer: respond-async`).
@@ -574,8 +577,64 @@ impl ServeConfig {
             max_body_bytes,
             async_jobs,
             threads,
+            side_outputs: side_outputs(&spec.side_outputs, env)?,
         })
     }
+}
+
+/// The side outputs to write: the spec's, unless the deployment says otherwise. For each content,
+/// `SLUICE_SIDE_OUTPUT_ORIGINAL` / `SLUICE_SIDE_OUTPUT_SANITIZED` (or psoxy's
+/// `SIDE_OUTPUT_ORIGINAL` / `SIDE_OUTPUT_SANITIZED`) set to a destination replace the spec's
+/// entries of that content with one writing there (keeping the first entry's `gzip` and
+/// `required`, or adding a plain one where the spec has none), and `none` turns them off. A
+/// compiled-in spec can so be pointed at a production bucket, or a replica told to keep no
+/// copies, without a rebuild.
+pub fn side_outputs(
+    spec: &[sluice_spec::connector::SideOutput],
+    env: &impl Env,
+) -> Result<Vec<sluice_spec::connector::SideOutput>, ConfigProblem> {
+    use sluice_spec::connector::{SideOutput, SideOutputContent};
+    use sluice_spec::destination::Destination;
+    let mut outputs = spec.to_vec();
+    for (content, names) in [
+        (
+            SideOutputContent::Original,
+            ["SLUICE_SIDE_OUTPUT_ORIGINAL", "SIDE_OUTPUT_ORIGINAL"],
+        ),
+        (
+            SideOutputContent::Sanitized,
+            ["SLUICE_SIDE_OUTPUT_SANITIZED", "SIDE_OUTPUT_SANITIZED"],
+        ),
+    ] {
+        let Some(name) = names.iter().find(|n| env.var(n).is_some()) else {
+            continue;
+        };
+        let text = env.var(name).unwrap_or_default();
+        let position = outputs.iter().position(|o| o.content == content);
+        let (required, gzip) =
+            position.map_or((false, false), |i| (outputs[i].required, outputs[i].gzip));
+        outputs.retain(|o| o.content != content);
+        if text.trim().eq_ignore_ascii_case("none") {
+            continue;
+        }
+        let destination = Destination::parse(text.trim()).map_err(|e| {
+            ConfigProblem(format!(
+                "{name}={text}: {e}; or `none` to write no {content} side output",
+                content = match content {
+                    SideOutputContent::Original => "original",
+                    SideOutputContent::Sanitized => "sanitized",
+                }
+            ))
+        })?;
+        let entry = SideOutput {
+            content,
+            destination: sluice_spec::Located::unlocated(destination),
+            required,
+            gzip,
+        };
+        outputs.insert(position.unwrap_or(outputs.len()).min(outputs.len()), entry);
+    }
+    Ok(outputs)
 }
 
 #[cfg(test)]
@@ -629,6 +688,73 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "EMAIL_DOMAIN_HANDLING=drop is not valid; expected one of: PRESERVE, REDACT, ENCRYPT, HASH"
+        );
+    }
+
+    #[test]
+    fn side_output_variables_redirect_or_turn_off_the_specs_outputs() {
+        let loaded = sluice_spec::parse_spec(
+            "t.yaml".as_ref(),
+            "name: t\ntarget_host: api.example.com\nside_outputs:\n  \
+             - { content: sanitized, destination: file://./var/s/ }\n  \
+             - { content: original, destination: file://./var/o/, gzip: true, required: true }\n\
+             rules:\n  endpoints:\n    - pathTemplate: /x\n",
+        )
+        .unwrap();
+        let resolve = |pairs: &[(&str, &str)]| side_outputs(&loaded.spec.side_outputs, &env(pairs));
+        let shown = |outputs: Vec<sluice_spec::connector::SideOutput>| {
+            outputs
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{:?} {} gzip={} required={}",
+                        o.content, o.destination.value, o.gzip, o.required
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            shown(resolve(&[]).unwrap()),
+            [
+                "Sanitized file://./var/s/ gzip=false required=false",
+                "Original file://./var/o/ gzip=true required=true"
+            ]
+        );
+        // psoxy's name redirects, keeping the spec's gzip and required; sluice's name wins.
+        assert_eq!(
+            shown(
+                resolve(&[
+                    ("SIDE_OUTPUT_ORIGINAL", "s3://raw/github/"),
+                    ("SIDE_OUTPUT_SANITIZED", "none")
+                ])
+                .unwrap()
+            ),
+            ["Original s3://raw/github/ gzip=true required=true"]
+        );
+        assert_eq!(
+            shown(
+                resolve(&[
+                    ("SIDE_OUTPUT_ORIGINAL", "s3://raw/github/"),
+                    ("SLUICE_SIDE_OUTPUT_ORIGINAL", "NONE")
+                ])
+                .unwrap()
+            ),
+            ["Sanitized file://./var/s/ gzip=false required=false"]
+        );
+        // A content the spec does not write can be added.
+        let none = side_outputs(&[], &env(&[("SIDE_OUTPUT_SANITIZED", "memory://")])).unwrap();
+        assert_eq!(
+            shown(none),
+            ["Sanitized memory:// gzip=false required=false"]
+        );
+        let err = resolve(&[("SIDE_OUTPUT_SANITIZED", "ftp://host/x")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("SIDE_OUTPUT_SANITIZED=ftp://host/x: ")
+                && err.contains("s3://")
+                && err.ends_with("or `none` to write no sanitized side output"),
+            "{err}"
         );
     }
 

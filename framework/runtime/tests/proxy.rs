@@ -221,6 +221,37 @@ async fn side_outputs_record_original_and_sanitized_bodies_with_metadata() {
 }
 
 #[tokio::test]
+async fn the_environment_redirects_or_turns_off_the_specs_side_outputs() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    let p = proxy(
+        &spec_yaml(&format!("{}/token", up.url()), dir.path()),
+        &[
+            ("SLUICE_UPSTREAM", &up.url()),
+            (
+                "SIDE_OUTPUT_ORIGINAL",
+                &format!("file://{}", elsewhere.display()),
+            ),
+            ("SIDE_OUTPUT_SANITIZED", "none"),
+        ],
+    )
+    .await;
+    let answer = get(&p.url("/members?per_page=2"), Some("test-key")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.headers.get("sluice-warning").is_none());
+    let request_id = answer.headers["x-request-id"].to_str().unwrap();
+    let today = jiff::Timestamp::now().strftime("%Y%m%d").to_string();
+    let original = elsewhere.join(&today).join(request_id);
+    assert_eq!(std::fs::read_to_string(&original).unwrap(), MEMBERS);
+    // Only the redirected original and its metadata: nothing where the spec said, no sanitized
+    // copy anywhere.
+    let files = files_under(dir.path());
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files.iter().all(|f| f.starts_with(&elsewhere)), "{files:?}");
+}
+
+#[tokio::test]
 async fn a_failed_side_output_warns_or_withholds_the_answer_when_required() {
     let up = upstream().await;
     let dir = tempfile::tempdir().unwrap();

@@ -55,7 +55,8 @@ pub struct ConnectorSpec {
     pub async_settings: AsyncSettings,
 
     /// Extra copies of responses (original and/or sanitized) written to buckets, for every
-    /// proxied request, sync and async alike.
+    /// proxied request, sync and async alike. `SIDE_OUTPUT_ORIGINAL` / `SIDE_OUTPUT_SANITIZED`
+    /// override them per deployment (a destination, or `none`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(example = serde_json::json!([{"content": "sanitized", "destination": "file://./var/side/sanitized"}]))]
     pub side_outputs: Vec<SideOutput>,
