@@ -1,8 +1,12 @@
-//! Salts and encryption keys. The AES key is derived from the configured secret once, at
-//! construction: PBKDF2-HMAC-SHA256, 65536 iterations, 256 bits, salted with the pseudonym salt
-//! (psoxy's `PBKDF2WithHmacSHA256` over `PSOXY_ENCRYPTION_KEY` and `PSOXY_SALT`).
+//! Salts and encryption keys. The AES key is derived from the configured secret once:
+//! PBKDF2-HMAC-SHA256, 65536 iterations, 256 bits, salted with the pseudonym salt (psoxy's
+//! `PBKDF2WithHmacSHA256` over `PSOXY_ENCRYPTION_KEY` and `PSOXY_SALT`). The derivation takes
+//! several milliseconds, most of a proxy's start-up, so it starts on a thread of its own when the
+//! keys are made and runs while the rest of the proxy is built; the first use of the key waits
+//! for it if it has not finished (or derives it, if no thread could be started).
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use aes::Aes256;
 use cbc::cipher::block_padding::Pkcs7;
@@ -21,7 +25,21 @@ pub(crate) const IV_LEN: usize = 16;
 #[derive(Clone)]
 pub struct Keys {
     salt: String,
-    aes_key: Option<[u8; 32]>,
+    aes_key: Option<Arc<DerivedKey>>,
+}
+
+/// An AES key to derive from a secret and a salt, once, by whichever thread comes first.
+struct DerivedKey {
+    secret: String,
+    salt: String,
+    key: OnceLock<[u8; 32]>,
+}
+
+impl DerivedKey {
+    fn get(&self) -> &[u8; 32] {
+        self.key
+            .get_or_init(|| derive_aes_key(&self.secret, &self.salt))
+    }
 }
 
 impl fmt::Debug for Keys {
@@ -34,11 +52,25 @@ impl fmt::Debug for Keys {
 }
 
 impl Keys {
-    /// Keys for `salt`, deriving the AES key from `encryption_secret` when given (slow: 65536
-    /// PBKDF2 rounds; do it once per process).
+    /// Keys for `salt`, with the AES key derived from `encryption_secret` when given (65536
+    /// PBKDF2 rounds, on a background thread: make the keys once per process, early).
     pub fn new(salt: impl Into<String>, encryption_secret: Option<&str>) -> Self {
         let salt = salt.into();
-        let aes_key = encryption_secret.map(|secret| derive_aes_key(secret, &salt));
+        let aes_key = encryption_secret.map(|secret| {
+            let derived = Arc::new(DerivedKey {
+                secret: secret.to_owned(),
+                salt: salt.clone(),
+                key: OnceLock::new(),
+            });
+            let background = Arc::clone(&derived);
+            // Without a thread (a process at its thread limit), the first use derives it.
+            let _ = std::thread::Builder::new()
+                .name("sluice-key-derivation".into())
+                .spawn(move || {
+                    background.get();
+                });
+            derived
+        });
         Self { salt, aes_key }
     }
 
@@ -54,7 +86,7 @@ impl Keys {
 
     /// AES-256-CBC/PKCS7 of `plaintext` with the given IV; `None` without an encryption key.
     pub(crate) fn encrypt(&self, iv: &[u8; IV_LEN], plaintext: &[u8]) -> Option<Vec<u8>> {
-        let key = self.aes_key.as_ref()?;
+        let key = self.aes_key.as_ref()?.get();
         let enc = cbc::Encryptor::<Aes256>::new(&(*key).into(), &(*iv).into());
         Some(enc.encrypt_padded_vec::<Pkcs7>(plaintext))
     }
@@ -66,7 +98,7 @@ impl Keys {
         iv: &[u8; IV_LEN],
         ciphertext: &[u8],
     ) -> Result<Vec<u8>, DecryptFailure> {
-        let key = self.aes_key.as_ref().ok_or(DecryptFailure::NoKey)?;
+        let key = self.aes_key.as_ref().ok_or(DecryptFailure::NoKey)?.get();
         if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(IV_LEN) {
             return Err(DecryptFailure::BlockSize);
         }

@@ -143,8 +143,9 @@ impl PseudonymizerBuilder {
         self
     }
 
-    /// Validates the configuration and derives the keys (slow: one or two PBKDF2 runs of 65536
-    /// rounds each; the IP keys reuse the main key when salt and secret are the same).
+    /// Validates the configuration and starts deriving the keys (one or two PBKDF2 runs of 65536
+    /// rounds each, in the background; the IP keys reuse the main key when salt and secret are
+    /// the same).
     pub fn build(self) -> Result<Pseudonymizer, ConfigError> {
         if self.salt.is_empty() || self.ip_salt.as_deref() == Some("") {
             return Err(ConfigError::EmptySalt);
