@@ -7,8 +7,8 @@
 //! else (a repeated name, several values in one body, deep nesting, anything the parser would
 //! refuse) is left to the token-by-token copy, which then gives its usual answer or error.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 
 use super::output::{first_escape, write_str};
 use super::passthrough::{Copied, copy_tokens};
@@ -31,7 +31,8 @@ pub(super) fn copy(text: &str, out: &mut Vec<u8>) -> bool {
         flushed: 0,
         out,
         names: Vec::new(),
-        many: HashSet::default(),
+        many: HashTable::new(),
+        many_names: Vec::new(),
         objects: 0,
         scratch: Vec::new(),
     };
@@ -58,9 +59,11 @@ struct Compact<'a, 'o> {
     /// The names of the objects being read, outermost first (fingerprint, start, end): each
     /// object's names are one segment at the end, removed when the object ends.
     names: Vec<(u64, usize, usize)>,
-    /// The names of objects with many, each tagged with its object's serial number: one set
-    /// for the whole document.
-    many: HashSet<Name<'a>, BuildHasherDefault<PrintHasher>>,
+    /// The names of objects with many, each tagged with its object's serial number (object,
+    /// fingerprint, start, end): one list for the whole document ...
+    many_names: Vec<(u32, u64, usize, usize)>,
+    /// ... and a table of their positions in it, small enough to stay in the nearest cache.
+    many: HashTable<u32>,
     /// Objects begun so far.
     objects: u32,
     /// A mended token, before it is compared with the input.
@@ -69,7 +72,6 @@ struct Compact<'a, 'o> {
 
 impl Compact<'_, '_> {
     fn document(&mut self) -> Step {
-        self.whitespace();
         self.value(0)?;
         self.whitespace();
         (self.i == self.b.len()).then_some(())
@@ -77,6 +79,18 @@ impl Compact<'_, '_> {
 
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
+    }
+
+    /// The next byte that is not whitespace; whitespace before it is dropped. Bodies in
+    /// psoxy's form have none, so this is one comparison on the way to each token.
+    #[inline(always)]
+    fn next(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        if byte > b' ' {
+            return Some(byte);
+        }
+        self.whitespace();
+        self.peek()
     }
 
     /// Copies the input up to `end` to the output.
@@ -110,7 +124,7 @@ impl Compact<'_, '_> {
 
     #[inline(always)]
     fn value(&mut self, depth: usize) -> Step {
-        match self.peek()? {
+        match self.next()? {
             b'{' => self.object(depth + 1),
             b'[' => self.array(depth + 1),
             b'"' => self.string(false).map(drop),
@@ -130,8 +144,37 @@ impl Compact<'_, '_> {
 
     /// A number: an integer of up to 18 digits is written as it is; any other (a decimal, an
     /// exponent, a longer integer, `-0`) as the parser reads it and the formatter writes it.
-    #[inline]
+    #[inline(always)]
     fn number(&mut self) -> Step {
+        // Most numbers are short non-negative integers: their digits end inside the next eight
+        // bytes, with no leading zero, and no fraction or exponent follows.
+        let b = self.b;
+        let start = self.i;
+        let mut j = start;
+        // Up to 15 digits this way (Unix times in milliseconds have 13).
+        for _ in 0..2 {
+            let Some(group) = b.get(j..j + 8) else {
+                break;
+            };
+            let run = digit_run(u64::from_le_bytes(group.try_into().expect("eight bytes")));
+            j += run;
+            if run < 8 {
+                if j > start
+                    && (j == start + 1 || b[start] != b'0')
+                    && !matches!(b[j], b'.' | b'e' | b'E')
+                {
+                    self.i = j;
+                    return Some(());
+                }
+                break;
+            }
+        }
+        self.any_number()
+    }
+
+    /// [`Self::number`] of any spelling.
+    #[inline(never)]
+    fn any_number(&mut self) -> Step {
         let b = self.b;
         let start = self.i;
         // Past the digits from `j`, eight bytes at a time.
@@ -194,7 +237,34 @@ impl Compact<'_, '_> {
     /// A string; gives the span of its contents. A string with an escape Jackson would not
     /// write is written again from its text, unless it is a member `name`: names must stay as
     /// they are so that repeats can be found by comparing bytes.
+    #[inline(always)]
     fn string(&mut self, name: bool) -> Option<(usize, usize)> {
+        // Most strings are short and have no escape: their closing quote is the first byte to
+        // stop at within the next sixteen.
+        let b = self.b;
+        let start = self.i;
+        let mut j = start + 1;
+        for _ in 0..2 {
+            let Some(group) = b.get(j..j + 8) else {
+                break;
+            };
+            match first_escape(u64::from_le_bytes(group.try_into().expect("eight bytes"))) {
+                None => j += 8,
+                Some(at) => {
+                    if b[j + at] == b'"' {
+                        self.i = j + at + 1;
+                        return Some((start + 1, j + at));
+                    }
+                    break;
+                }
+            }
+        }
+        self.any_string(name)
+    }
+
+    /// [`Self::string`] of any spelling.
+    #[inline(never)]
+    fn any_string(&mut self, name: bool) -> Option<(usize, usize)> {
         let b = self.b;
         let start = self.i;
         let mut j = start + 1;
@@ -250,13 +320,20 @@ impl Compact<'_, '_> {
         if depth > MAX_DEPTH {
             return None;
         }
-        if self.open(b']')? {
+        self.i += 1;
+        if self.next()? == b']' {
+            self.i += 1;
             return Some(());
         }
         loop {
             self.value(depth)?;
-            if self.after_member(b']')? {
-                return Some(());
+            match self.next()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
             }
         }
     }
@@ -265,7 +342,9 @@ impl Compact<'_, '_> {
         if depth > MAX_DEPTH {
             return None;
         }
-        if self.open(b'}')? {
+        self.i += 1;
+        if self.next()? == b'}' {
+            self.i += 1;
             return Some(());
         }
         let first = self.names.len();
@@ -273,53 +352,27 @@ impl Compact<'_, '_> {
         let object = self.objects;
         let mut large = false;
         loop {
-            if self.peek()? != b'"' {
+            if self.next()? != b'"' {
                 return None;
             }
             let (start, end) = self.string(true)?;
             if self.repeats(object, first, &mut large, start, end) {
                 return None;
             }
-            self.whitespace();
-            if self.peek()? != b':' {
+            if self.next()? != b':' {
                 return None;
             }
             self.i += 1;
-            self.whitespace();
             self.value(depth)?;
-            if self.after_member(b'}')? {
-                self.names.truncate(first);
-                return Some(());
+            match self.next()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    self.names.truncate(first);
+                    return Some(());
+                }
+                _ => return None,
             }
-        }
-    }
-
-    /// Steps past an array's or object's opening byte; true if `close` follows at once.
-    #[inline(always)]
-    fn open(&mut self, close: u8) -> Option<bool> {
-        self.i += 1;
-        self.whitespace();
-        let empty = self.peek()? == close;
-        self.i += usize::from(empty);
-        Some(empty)
-    }
-
-    /// Steps past the `,` before the next member (false) or the `close` that ends the array or
-    /// object (true).
-    #[inline(always)]
-    fn after_member(&mut self, close: u8) -> Option<bool> {
-        self.whitespace();
-        match self.peek()? {
-            b',' => {
-                self.i += 1;
-                self.whitespace();
-                Some(false)
-            }
-            byte if byte == close => {
-                self.i += 1;
-                Some(true)
-            }
-            _ => None,
         }
     }
 
@@ -338,13 +391,8 @@ impl Compact<'_, '_> {
         let b = self.b;
         let bytes = &b[start..end];
         let print = fingerprint(bytes);
-        let name = |print, bytes| Name {
-            object,
-            print,
-            bytes,
-        };
         if *large {
-            return !self.many.insert(name(print, bytes));
+            return self.insert_many(object, print, start, end);
         }
         let repeated = self.names[first..]
             .iter()
@@ -354,13 +402,45 @@ impl Compact<'_, '_> {
             *large = true;
             if self.many.capacity() == 0 {
                 // One allocation for most documents: a name takes 8 bytes or more.
-                self.many.reserve(self.b.len() / 64);
+                let expected = self.b.len() / 64;
+                self.many.reserve(expected, |_| 0);
+                self.many_names.reserve(expected);
             }
-            for (print, s, e) in self.names.drain(first..) {
-                self.many.insert(name(print, &b[s..e]));
+            let names = std::mem::take(&mut self.names);
+            for &(print, s, e) in &names[first..] {
+                self.insert_many(object, print, s, e);
             }
+            self.names = names;
+            self.names.truncate(first);
         }
         repeated
+    }
+
+    /// Records a name of large object number `object`; true if the object had it already.
+    #[inline(always)]
+    fn insert_many(&mut self, object: u32, print: u64, start: usize, end: usize) -> bool {
+        let (b, names) = (self.b, &self.many_names);
+        let hash = mix(print ^ u64::from(object));
+        let same = |&i: &u32| {
+            let (o, p, s, e) = names[i as usize];
+            o == object && p == print && b[s..e] == b[start..end]
+        };
+        let rehash = |&i: &u32| {
+            let (o, p, _, _) = names[i as usize];
+            mix(p ^ u64::from(o))
+        };
+        match self.many.entry(hash, same, rehash) {
+            Entry::Occupied(_) => true,
+            Entry::Vacant(slot) => match u32::try_from(self.many_names.len()) {
+                Ok(index) => {
+                    slot.insert(index);
+                    self.many_names.push((object, print, start, end));
+                    false
+                }
+                // Past 4 Gi names, the token-by-token copy takes the body.
+                Err(_) => true,
+            },
+        }
     }
 }
 
@@ -386,41 +466,6 @@ fn is_jackson_control_escape(hex: &[u8]) -> bool {
         && matches!(hex[2], b'0' | b'1')
         && upper(&hex[3])
         && !matches!(&hex[2..], b"08" | b"09" | b"0A" | b"0C" | b"0D")
-}
-
-/// A name of an object with many: hashed by its fingerprint and its object, equal by its bytes
-/// and its object.
-#[derive(PartialEq, Eq)]
-struct Name<'a> {
-    object: u32,
-    print: u64,
-    bytes: &'a [u8],
-}
-
-impl Hash for Name<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.print ^ u64::from(self.object));
-    }
-}
-
-/// Hashes a [`Name`]: its fingerprint is a hash already.
-#[derive(Default)]
-struct PrintHasher(u64);
-
-impl Hasher for PrintHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = mix(self.0 ^ u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = mix(self.0 ^ value);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// A cheap fingerprint of a name (its length and its first and last bytes, up to eight each):
@@ -530,6 +575,36 @@ mod tests {
         }
         let nested = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert_eq!(compact(&nested), tokens(&nested));
+    }
+
+    #[test]
+    fn short_numbers_and_strings_in_long_bodies_take_the_quick_path_alike() {
+        // With eight bytes or more after a token, short numbers and strings are checked a word
+        // at a time; what they must not let through is what the parser refuses or mends.
+        let pad = r#","padding-padding""#;
+        for body in [
+            "[12345678,123456789012345,1234567890123456,7,0,-1]",
+            "[0.5,10e5,1E5,1e-7,-0,-0.0,100000000000000000000]",
+            r#"["","abcdefg","abcdefgh","abcdefghijklmno","abcdefghijklmnop","abcdefghijklmnopq"]"#,
+            r#"["abcdefg\/","abcdefgh\u00e9x","abcdefghijklmno\"","a\tb","\u001f"]"#,
+            r#"{"abcdefghijklmno":1,"abcdefghijklmnop":{"x":12345678901}}"#,
+        ] {
+            let body = format!("[{body}{pad}]");
+            let expected = tokens(&body);
+            assert!(expected.is_some(), "{body}");
+            assert_eq!(compact(&body), expected, "{body}");
+        }
+        for body in [
+            "[01,2345678]",
+            "[00000000000000001]",
+            "[-01234567,1]",
+            "[\"a\u{1}bcdefgh\"]",
+            "[1.,12345678]",
+        ] {
+            let body = format!("[{body}{pad}]");
+            assert_eq!(compact(&body), None, "{body}");
+            assert_eq!(tokens(&body), None, "{body}");
+        }
     }
 
     #[test]
