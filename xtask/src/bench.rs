@@ -2,11 +2,13 @@
 //! 1 KB and 100 KB JSON), and the same load generator (wrk) driving, in one run:
 //! (a) the upstream directly, (b) nginx `proxy_pass` in front of it, (c) `github-proxy` on a
 //! pass-through endpoint (`/rate_limit`), (d) `github-proxy` on `/orgs/{org}/members` with its
-//! sanitizing rules. (c) and (d) run the connector as shipped, which writes two side outputs to
-//! local directories on every request; (c′) and (d′) run the same spec without its side outputs
-//! (`sluice serve --spec`, the same runtime), to show what the proxy itself costs. Also measures
-//! github-proxy's start-up time to its first answered request and its idle RSS. nginx and wrk come
-//! from Debian's packages and are installed if missing.
+//! sanitizing rules. (c) and (d) run the connector with its side outputs turned off
+//! (`SIDE_OUTPUT_ORIGINAL=none`, `SIDE_OUTPUT_SANITIZED=none`), so they measure the proxy as
+//! nginx is measured; (c+) and (d+) run it as shipped, writing two side outputs to local
+//! directories on every request, to show what those copies cost. Also measures github-proxy's
+//! start-up time to its first answered request and its idle RSS. nginx and wrk come from
+//! Debian's packages and are installed if missing. Every row runs `--runs` times (default 3), one
+//! run of all rows after another, and the report gives each figure's median.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,8 @@ const CONNECTIONS: u32 = 32;
 pub struct Options {
     /// Seconds per measurement.
     pub seconds: u32,
+    /// Runs of every measurement; each figure reported is the median over the runs.
+    pub runs: u32,
 }
 
 /// One measurement.
@@ -54,17 +58,12 @@ pub fn proxy(root: &Path, options: &Options) -> Result<String> {
             "--quiet",
             "-p",
             "sluice-connector-github",
-            "-p",
-            "sluice-cli",
         ],
     )?;
     let proxy_bin = target_dir(root).join("release/github-proxy");
-    let sluice_bin = target_dir(root).join("release/sluice");
 
     let work = tempfile::tempdir()?;
     write_payloads(work.path())?;
-    let no_side_outputs = work.path().join("github-no-side-outputs.yaml");
-    std::fs::write(&no_side_outputs, without_side_outputs(root)?)?;
     let upstream_port = free_port()?;
     let nginx_port = free_port()?;
     let _upstream = nginx(
@@ -80,6 +79,35 @@ pub fn proxy(root: &Path, options: &Options) -> Result<String> {
     wait_listening(upstream_port)?;
     wait_listening(nginx_port)?;
 
+    let mut runs = Vec::new();
+    for run in 1..=options.runs.max(1) {
+        println!("==> run {run} of {}", options.runs.max(1));
+        runs.push(measure_all(
+            &proxy_bin,
+            work.path(),
+            upstream_port,
+            nginx_port,
+            options,
+        )?);
+    }
+    let rows = medians(&runs);
+
+    let (startup_ms, rss_mib) = startup_and_rss(&proxy_bin, work.path(), upstream_port)?;
+    Ok(report(&rows, startup_ms, rss_mib, options))
+}
+
+/// Every row, once: (a) to (d+) on both payloads.
+fn measure_all(
+    proxy_bin: &Path,
+    dir: &Path,
+    upstream_port: u16,
+    nginx_port: u16,
+    options: &Options,
+) -> Result<Vec<Row>> {
+    let no_side_outputs = [
+        ("SIDE_OUTPUT_ORIGINAL", "none".to_owned()),
+        ("SIDE_OUTPUT_SANITIZED", "none".to_owned()),
+    ];
     let mut rows = Vec::new();
     for size in ["1k", "100k"] {
         let members = format!("/{size}/orgs/acme/members");
@@ -100,26 +128,49 @@ pub fn proxy(root: &Path, options: &Options) -> Result<String> {
             options,
         )?);
         let upstream = format!("http://127.0.0.1:{upstream_port}/{size}");
-        let as_shipped = [
-            "(c) github-proxy pass-through",
-            "(d) github-proxy members rules",
-        ];
-        let proxy = |port| start_proxy(&proxy_bin, work.path(), port, &upstream);
-        rows.extend(measure_proxy(as_shipped, size, proxy, options)?);
-        let without = [
-            "(c′) pass-through, no side outputs",
-            "(d′) members rules, no side outputs",
-        ];
-        let proxy = |port| {
-            let mut command = Command::new(&sluice_bin);
-            command.arg("serve").arg("--spec").arg(&no_side_outputs);
-            start_proxy_command(command, work.path(), port, &upstream, &[])
-        };
-        rows.extend(measure_proxy(without, size, proxy, options)?);
+        let proxy = |port| start_proxy_with(proxy_bin, dir, port, &upstream, &no_side_outputs);
+        rows.extend(measure_proxy(
+            [
+                "(c) github-proxy pass-through",
+                "(d) github-proxy members rules",
+            ],
+            size,
+            proxy,
+            options,
+        )?);
+        let proxy = |port| start_proxy(proxy_bin, dir, port, &upstream);
+        rows.extend(measure_proxy(
+            [
+                "(c+) pass-through, 2 local side outputs",
+                "(d+) members rules, 2 local side outputs",
+            ],
+            size,
+            proxy,
+            options,
+        )?);
     }
+    Ok(rows)
+}
 
-    let (startup_ms, rss_mib) = startup_and_rss(&proxy_bin, work.path(), upstream_port)?;
-    Ok(report(&rows, startup_ms, rss_mib, options))
+/// Each row's median req/s, p50 and p99 over `runs` (each figure on its own).
+fn medians(runs: &[Vec<Row>]) -> Vec<Row> {
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    runs[0]
+        .iter()
+        .enumerate()
+        .map(|(i, first)| {
+            let figure = |f: fn(&Row) -> f64| median(runs.iter().map(|run| f(&run[i])).collect());
+            Row {
+                rps: figure(|r| r.rps),
+                p50_ms: figure(|r| r.p50_ms),
+                p99_ms: figure(|r| r.p99_ms),
+                ..first.clone()
+            }
+        })
+        .collect()
 }
 
 /// Starts a proxy with `start` on a free port and measures its pass-through endpoint and its
@@ -260,50 +311,7 @@ pub(crate) fn start_proxy_with(
     upstream: &str,
     env: &[(&str, String)],
 ) -> Result<Running> {
-    start_proxy_command(Command::new(bin), dir, port, upstream, env)
-}
-
-/// The GitHub spec without its `side_outputs`, its rules file named by absolute path.
-fn without_side_outputs(root: &Path) -> Result<String> {
-    let spec = std::fs::read_to_string(root.join("specs/github.yaml"))?;
-    let mut out = String::new();
-    let mut in_side_outputs = false;
-    for line in spec.lines() {
-        if line.starts_with("side_outputs:") {
-            in_side_outputs = true;
-            continue;
-        }
-        if in_side_outputs && (line.starts_with(' ') || line.starts_with('#')) {
-            continue;
-        }
-        in_side_outputs = false;
-        match line.strip_prefix("rules_file: ") {
-            Some(rules) => {
-                let _ = writeln!(
-                    out,
-                    "rules_file: {}",
-                    root.join("specs").join(rules.trim()).display()
-                );
-            }
-            None => {
-                let _ = writeln!(out, "{line}");
-            }
-        }
-    }
-    if out.contains("side_outputs") || !out.contains("rules_file: /") {
-        bail!("specs/github.yaml changed shape; update `without_side_outputs`");
-    }
-    Ok(out)
-}
-
-/// Starts a proxy `command` on `port` in front of `upstream`, with bench credentials and `env`.
-fn start_proxy_command(
-    mut command: Command,
-    dir: &Path,
-    port: u16,
-    upstream: &str,
-    env: &[(&str, String)],
-) -> Result<Running> {
+    let mut command = Command::new(bin);
     command
         .current_dir(dir)
         .args([
@@ -483,8 +491,11 @@ fn report(rows: &[Row], startup_ms: f64, rss_mib: f64, options: &Options) -> Str
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Measured with `cargo xtask bench proxy` on {machine}; wrk -t2 -c{CONNECTIONS} -d{}s --latency; load generator, upstream, nginx and proxy share the machine.\n",
-        options.seconds
+        "Measured with `cargo xtask bench proxy --seconds {} --runs {}` on {machine}; wrk -t2 -c{CONNECTIONS} -d{}s --latency; each figure is the median of {} runs; load generator, upstream, nginx and proxy share the machine.\n",
+        options.seconds,
+        options.runs,
+        options.seconds,
+        options.runs.max(1)
     );
     let _ = writeln!(
         out,
@@ -506,7 +517,7 @@ fn report(rows: &[Row], startup_ms: f64, rss_mib: f64, options: &Options) -> Str
             rows.iter()
                 .find(|r| r.size == size && r.target.starts_with(prefix))
         };
-        for (c_label, d_label) in [("(c)", "(d)"), ("(c′)", "(d′)")] {
+        for (c_label, d_label) in [("(c)", "(d)"), ("(c+)", "(d+)")] {
             if let (Some(a), Some(b), Some(c), Some(d)) =
                 (find("(a)"), find("(b)"), find(c_label), find(d_label))
             {

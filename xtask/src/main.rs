@@ -4,7 +4,7 @@
 //!   (with `--check`, writes nothing and fails naming each stale file).
 //! - `cargo xtask new <name>`: a commented starting spec and rules file for a new connector.
 //! - `cargo xtask demo`: the README's first command (github-proxy in front of recorded responses).
-//! - `cargo xtask bench proxy [--seconds N]`: the proxy's load benchmark against nginx.
+//! - `cargo xtask bench proxy [--seconds N] [--runs N]`: the proxy's load benchmark against nginx.
 //! - `cargo xtask bench async [--seconds N]`: async jobs accepted and completed per second, and
 //!   memory with 10,000 queued.
 //! - `cargo xtask schema [--check]`: writes `specs/connector.schema.json` and
@@ -60,6 +60,10 @@ enum BenchCommand {
         /// Seconds per measurement.
         #[arg(long, default_value_t = 10)]
         seconds: u32,
+        /// Runs of every measurement, one after the other; the report gives each figure's
+        /// median.
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
     },
     /// Async jobs: accepted and completed per second, RSS with 10,000 queued.
     Async {
@@ -101,9 +105,9 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo => demo::run(&root),
         Command::Bench {
-            what: BenchCommand::Proxy { seconds },
+            what: BenchCommand::Proxy { seconds, runs },
         } => {
-            let report = bench::proxy(&root, &bench::Options { seconds })?;
+            let report = bench::proxy(&root, &bench::Options { seconds, runs })?;
             println!("\n{report}");
             Ok(())
         }
