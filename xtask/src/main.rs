@@ -62,7 +62,7 @@ enum BenchCommand {
         seconds: u32,
         /// Runs of every measurement, one after the other; the report gives each figure's
         /// median.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
         runs: u32,
     },
     /// Async jobs: accepted and completed per second, RSS with 10,000 queued.

@@ -268,6 +268,8 @@ pub async fn build_proxy<C: Connector, H: Hooks>(
         .clone()
         .map(crate::worker::Jobs::open)
         .transpose()?;
+    // The encryption key is still being derived in the background (`pseudonym::keys`):
+    // requests that may need it wait for it in `Proxy::keys_derived`, readiness reports it.
     Ok(crate::proxy::Proxy::new(crate::proxy::Parts {
         connector,
         hooks,

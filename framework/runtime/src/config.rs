@@ -606,10 +606,12 @@ pub fn side_outputs(
             ["SLUICE_SIDE_OUTPUT_SANITIZED", "SIDE_OUTPUT_SANITIZED"],
         ),
     ] {
-        let Some(name) = names.iter().find(|n| env.var(n).is_some()) else {
+        let Some((name, text)) = names
+            .iter()
+            .find_map(|name| env.var(name).map(|text| (name, text)))
+        else {
             continue;
         };
-        let text = env.var(name).unwrap_or_default();
         let position = outputs.iter().position(|o| o.content == content);
         let (required, gzip) =
             position.map_or((false, false), |i| (outputs[i].required, outputs[i].gzip));

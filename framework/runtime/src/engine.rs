@@ -67,6 +67,17 @@ impl<C: Routing> Engine<C> {
         &self.pseudonymizer
     }
 
+    /// Waits until the pseudonymizer's keys are derived (they are, in the background, from
+    /// start-up), on tokio's blocking pool so that the calling thread's other work goes on.
+    pub async fn keys_derived(&self) {
+        if self.pseudonymizer.is_derived() {
+            return;
+        }
+        let pseudonymizer = Arc::clone(&self.pseudonymizer);
+        // A panic there would be PBKDF2's; the first use of the key would then meet it again.
+        let _ = tokio::task::spawn_blocking(move || pseudonymizer.wait_until_derived()).await;
+    }
+
     /// Runs `method path?query` offline with `body` as the upstream's answer.
     pub fn run(&self, method: &str, path: &str, query: Option<&str>, body: &[u8]) -> Outcome {
         let allowed = match self.connector.route(&self.policy, method, path, query) {

@@ -1,5 +1,5 @@
-//! The control routes under `/_sluice/`: liveness (`healthz`), readiness (`readyz`: every bucket
-//! reachable), and Prometheus `metrics`. They need no caller credentials and reveal no data.
+//! The control routes under `/_sluice/`: liveness (`healthz`), readiness (`readyz`: the
+//! encryption key derived and every bucket reachable), and Prometheus `metrics`. They need no caller credentials and reveal no data.
 
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
@@ -21,21 +21,20 @@ impl Readiness {
         Self { buckets }
     }
 
-    /// `Ok` when every bucket answers a listing; else the first that does not, and why.
+    /// `Ok` when every bucket answers a listing of its top level; else the first that does
+    /// not, and why. Only the top level: a recursive listing of a local directory walks every
+    /// object in it (a day's side outputs can be hundreds of thousands of files).
     pub async fn check(&self) -> Result<(), String> {
-        use futures::StreamExt as _;
         for bucket in &self.buckets {
-            let prefix = if bucket.prefix.as_ref().is_empty() {
+            let prefix: Option<&Path> = if bucket.prefix.as_ref().is_empty() {
                 None
             } else {
                 Some(&bucket.prefix)
             };
-            let mut listing = bucket.store.list(prefix);
-            if let Some(Err(e)) = listing.next().await {
+            if let Err(e) = bucket.store.list_with_delimiter(prefix).await {
                 return Err(format!("{} is not reachable: {e}", bucket.url));
             }
         }
-        let _: Option<Path> = None;
         Ok(())
     }
 }
@@ -59,7 +58,7 @@ pub(crate) async fn answer<C: Connector, H: Hooks, B>(
     }
     match route {
         "healthz" => json(StatusCode::OK, r#"{"status":"ok"}"#),
-        "readyz" => match proxy.readiness().check().await {
+        "readyz" => match ready(proxy).await {
             Ok(()) => json(StatusCode::OK, r#"{"status":"ready"}"#),
             Err(why) => {
                 let mut response = problem_response(
@@ -93,6 +92,17 @@ pub(crate) async fn answer<C: Connector, H: Hooks, B>(
             request_id,
         ),
     }
+}
+
+/// `Ok` when the encryption key is derived and every bucket answers; else why not.
+async fn ready<C: Connector, H: Hooks>(proxy: &Proxy<C, H>) -> Result<(), String> {
+    if !proxy.keys_are_derived() {
+        return Err(
+            "the encryption key is still being derived (PBKDF2, some milliseconds after start-up)"
+                .to_owned(),
+        );
+    }
+    proxy.readiness().check().await
 }
 
 fn json(status: StatusCode, body: &'static str) -> Response<Body> {

@@ -288,6 +288,8 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         let caller: Caller = self.auth.check(authorization)?;
+        // Tokens in the request are decrypted, and responses pseudonymized, with the key.
+        self.engine.keys_derived().await;
         let (parts, body) = request.into_parts();
         let mut admitted = self.allow(
             caller,
@@ -508,6 +510,16 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
     /// Readiness of the stores and configuration.
     pub(crate) fn readiness(&self) -> &crate::ops::Readiness {
         &self.ready
+    }
+
+    /// Whether the encryption key has been derived (in the background, from start-up).
+    pub(crate) fn keys_are_derived(&self) -> bool {
+        self.engine.pseudonymizer().is_derived()
+    }
+
+    /// Waits until the encryption key has been derived; see [`Engine::keys_derived`].
+    pub(crate) async fn keys_derived(&self) {
+        self.engine.keys_derived().await;
     }
 }
 

@@ -306,6 +306,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         let caller = Caller {
             id: job.caller.clone(),
         };
+        self.keys_derived().await;
         let mut matched = None;
         let mut admitted = self.allow(
             caller,

@@ -377,7 +377,19 @@ async fn health_readiness_and_metrics_answer_without_credentials() {
     )
     .await;
     assert_eq!(get(&p.url("/_sluice/healthz"), None).await.status, 200);
-    assert_eq!(get(&p.url("/_sluice/readyz"), None).await.status, 200);
+    // Ready once the encryption key is derived, some milliseconds after start-up; until then
+    // readiness says why not.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let ready = get(&p.url("/_sluice/readyz"), None).await;
+        if ready.status == 200 {
+            break;
+        }
+        assert_eq!(ready.status, 503, "{}", ready.body);
+        assert!(ready.body.contains("encryption key"), "{}", ready.body);
+        assert!(std::time::Instant::now() < deadline, "never ready");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     get(&p.url("/members"), Some("test-key")).await;
     get(&p.url("/admin/users"), Some("test-key")).await;
     get(&p.url("/admin/users"), Some("test-key")).await;

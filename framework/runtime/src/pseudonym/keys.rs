@@ -36,6 +36,7 @@ struct DerivedKey {
 }
 
 impl DerivedKey {
+    /// The key: derived now if no thread has begun, awaited if one is deriving it.
     fn get(&self) -> &[u8; 32] {
         self.key
             .get_or_init(|| derive_aes_key(&self.secret, &self.salt))
@@ -77,6 +78,18 @@ impl Keys {
     /// The salt appended to canonical values before hashing.
     pub fn salt(&self) -> &str {
         &self.salt
+    }
+
+    /// Whether the AES key, if any, is derived already.
+    pub fn is_derived(&self) -> bool {
+        self.aes_key.as_ref().is_none_or(|k| k.key.get().is_some())
+    }
+
+    /// Waits until the AES key, if any, is derived (deriving it here if no thread has begun).
+    pub fn wait_until_derived(&self) {
+        if let Some(key) = &self.aes_key {
+            key.get();
+        }
     }
 
     /// Whether an encryption key is configured, i.e. reversible (`p~`) output is possible.
@@ -142,6 +155,19 @@ mod tests {
             Err(DecryptFailure::NoKey)
         );
         assert_eq!(k.decrypt(&iv, &ct[..5]), Err(DecryptFailure::BlockSize));
+    }
+
+    #[test]
+    fn the_key_derived_in_the_background_is_the_key() {
+        let k = Keys::new("salt", Some("secret"));
+        k.wait_until_derived();
+        assert!(k.is_derived());
+        assert!(k.clone().is_derived(), "clones share one derivation");
+        assert_eq!(
+            k.aes_key.as_ref().map(|d| *d.get()),
+            Some(derive_aes_key("secret", "salt"))
+        );
+        assert!(Keys::new("salt", None).is_derived(), "nothing to derive");
     }
 
     #[test]

@@ -187,6 +187,17 @@ impl Pseudonymizer {
         }
     }
 
+    /// Whether both keys are derived already.
+    pub fn is_derived(&self) -> bool {
+        self.keys.is_derived() && self.ip_keys.is_derived()
+    }
+
+    /// Waits until both keys are derived (see [`Keys::wait_until_derived`]).
+    pub fn wait_until_derived(&self) {
+        self.keys.wait_until_derived();
+        self.ip_keys.wait_until_derived();
+    }
+
     /// The main salt and key.
     pub fn keys(&self) -> &Keys {
         &self.keys

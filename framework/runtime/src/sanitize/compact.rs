@@ -16,8 +16,8 @@ use super::passthrough::{Copied, copy_tokens};
 /// Deeper documents are left to the parser, which refuses them past 128 levels.
 const MAX_DEPTH: usize = 100;
 
-/// Objects with more names than this are checked for repeats with a hash set, smaller ones by
-/// comparing fingerprints.
+/// Objects with more names than this are checked for repeats through a hash table, smaller ones
+/// by comparing fingerprints.
 const LINEAR_NAMES: usize = 32;
 
 /// Appends `text`, a whole body, to `out` in psoxy's form and returns true; or returns false,
@@ -62,7 +62,8 @@ struct Compact<'a, 'o> {
     /// The names of objects with many, each tagged with its object's serial number (object,
     /// fingerprint, start, end): one list for the whole document ...
     many_names: Vec<(u32, u64, usize, usize)>,
-    /// ... and a table of their positions in it, small enough to stay in the nearest cache.
+    /// ... and a hash table of their positions in it: four bytes a name to probe, the name's
+    /// entry read only when its hash tag matches.
     many: HashTable<u32>,
     /// Objects begun so far.
     objects: u32,
@@ -146,8 +147,9 @@ impl Compact<'_, '_> {
     /// exponent, a longer integer, `-0`) as the parser reads it and the formatter writes it.
     #[inline(always)]
     fn number(&mut self) -> Step {
-        // Most numbers are short non-negative integers: their digits end inside the next eight
-        // bytes, with no leading zero, and no fraction or exponent follows.
+        // Most numbers are short non-negative integers: their digits end inside the next sixteen
+        // bytes, with no leading zero, and no fraction or exponent follows. Anything else, and
+        // a number closer than eight bytes to the end of the body, takes `any_number`.
         let b = self.b;
         let start = self.i;
         let mut j = start;
@@ -240,7 +242,8 @@ impl Compact<'_, '_> {
     #[inline(always)]
     fn string(&mut self, name: bool) -> Option<(usize, usize)> {
         // Most strings are short and have no escape: their closing quote is the first byte to
-        // stop at within the next sixteen.
+        // stop at within the next sixteen. Anything else, and a string closer than eight bytes
+        // to the end of the body, takes `any_string`.
         let b = self.b;
         let start = self.i;
         let mut j = start + 1;
@@ -377,8 +380,8 @@ impl Compact<'_, '_> {
     }
 
     /// Whether the name at `start..end` repeats one of those of object number `object`, whose
-    /// names begin at `names[first]` (or, once `large`, are in the set under its number);
-    /// records it.
+    /// names begin at `names[first]` (or, once `large`, are in the hash table under its
+    /// number); records it.
     #[inline(always)]
     fn repeats(
         &mut self,
@@ -401,7 +404,8 @@ impl Compact<'_, '_> {
         if self.names.len() - first > LINEAR_NAMES {
             *large = true;
             if self.many.capacity() == 0 {
-                // One allocation for most documents: a name takes 8 bytes or more.
+                // One allocation for most documents: room for a name per 64 bytes of body, more
+                // than the objects of the APIs we ship hold (both grow if more come).
                 let expected = self.b.len() / 64;
                 self.many.reserve(expected, |_| 0);
                 self.many_names.reserve(expected);
