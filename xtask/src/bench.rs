@@ -152,17 +152,19 @@ fn measure_all(
     Ok(rows)
 }
 
+/// The median of `values` (not empty).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        f64::midpoint(values[middle - 1], values[middle])
+    } else {
+        values[middle]
+    }
+}
+
 /// Each row's median req/s, p50 and p99 over `runs` (each figure on its own).
 fn medians(runs: &[Vec<Row>]) -> Vec<Row> {
-    let median = |mut values: Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        let middle = values.len() / 2;
-        if values.len().is_multiple_of(2) {
-            f64::midpoint(values[middle - 1], values[middle])
-        } else {
-            values[middle]
-        }
-    };
     runs[0]
         .iter()
         .enumerate()
@@ -520,10 +522,7 @@ fn startup_and_rss(bin: &Path, dir: &Path, upstream_port: u16) -> Result<(Startu
         }
         proxy.stop()?;
     }
-    let [live, ready, proxied] = times.map(|mut t| {
-        t.sort_by(f64::total_cmp);
-        t[t.len() / 2]
-    });
+    let [live, ready, proxied] = times.map(median);
     Ok((
         Startup {
             live,

@@ -634,7 +634,8 @@ pub fn side_outputs(
             required,
             gzip,
         };
-        outputs.insert(position.unwrap_or(outputs.len()).min(outputs.len()), entry);
+        // Where the spec's first entry of this content was: the entries before it all stay.
+        outputs.insert(position.unwrap_or(outputs.len()), entry);
     }
     Ok(outputs)
 }

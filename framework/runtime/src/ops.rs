@@ -1,5 +1,6 @@
 //! The control routes under `/_sluice/`: liveness (`healthz`), readiness (`readyz`: the
-//! encryption key derived and every bucket reachable), and Prometheus `metrics`. They need no caller credentials and reveal no data.
+//! encryption key derived and every bucket reachable), and Prometheus `metrics`. They need no
+//! caller credentials and reveal no data.
 
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Response, StatusCode};

@@ -289,7 +289,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             .and_then(|v| v.to_str().ok());
         let caller: Caller = self.auth.check(authorization)?;
         // Tokens in the request are decrypted, and responses pseudonymized, with the key.
-        self.engine.keys_derived().await;
+        self.keys_derived().await;
         let (parts, body) = request.into_parts();
         let mut admitted = self.allow(
             caller,

@@ -323,20 +323,13 @@ impl Compact<'_, '_> {
         if depth > MAX_DEPTH {
             return None;
         }
-        self.i += 1;
-        if self.next()? == b']' {
-            self.i += 1;
+        if self.open(b']')? {
             return Some(());
         }
         loop {
             self.value(depth)?;
-            match self.next()? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.after_member(b']')? {
+                return Some(());
             }
         }
     }
@@ -345,9 +338,7 @@ impl Compact<'_, '_> {
         if depth > MAX_DEPTH {
             return None;
         }
-        self.i += 1;
-        if self.next()? == b'}' {
-            self.i += 1;
+        if self.open(b'}')? {
             return Some(());
         }
         let first = self.names.len();
@@ -367,15 +358,36 @@ impl Compact<'_, '_> {
             }
             self.i += 1;
             self.value(depth)?;
-            match self.next()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    self.names.truncate(first);
-                    return Some(());
-                }
-                _ => return None,
+            if self.after_member(b'}')? {
+                self.names.truncate(first);
+                return Some(());
             }
+        }
+    }
+
+    /// Steps past an array's or object's opening byte; true if `close` follows at once.
+    #[inline(always)]
+    fn open(&mut self, close: u8) -> Option<bool> {
+        self.i += 1;
+        let empty = self.next()? == close;
+        self.i += usize::from(empty);
+        Some(empty)
+    }
+
+    /// Steps past the `,` before the next member (false) or the `close` that ends the array or
+    /// object (true).
+    #[inline(always)]
+    fn after_member(&mut self, close: u8) -> Option<bool> {
+        match self.next()? {
+            b',' => {
+                self.i += 1;
+                Some(false)
+            }
+            byte if byte == close => {
+                self.i += 1;
+                Some(true)
+            }
+            _ => None,
         }
     }
 
