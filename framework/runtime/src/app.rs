@@ -279,6 +279,7 @@ pub async fn build_proxy<C: Connector, H: Hooks>(
         outputs,
         total_timeout: config.total_timeout,
         max_body: config.max_body_bytes,
+        token_failure_limit: config.token_failure_limit,
         jobs,
     }))
 }

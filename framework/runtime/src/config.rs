@@ -294,6 +294,9 @@ pub struct ServeConfig {
     /// The side outputs: the spec's, with `SIDE_OUTPUT_ORIGINAL` / `SIDE_OUTPUT_SANITIZED`
     /// applied (see [`side_outputs`]).
     pub side_outputs: Vec<sluice_spec::connector::SideOutput>,
+    /// Reversible tokens a caller may have refused per minute before its requests carrying
+    /// tokens get 429 (`SLUICE_TOKEN_FAILURE_LIMIT`, default 10).
+    pub token_failure_limit: u32,
 }
 
 /// Settings of asynchronous request-reply (`Prefer: respond-async`).
@@ -565,7 +568,18 @@ impl ServeConfig {
                     ))
                 })?,
         };
+        let token_failure_limit = match env.var("SLUICE_TOKEN_FAILURE_LIMIT") {
+            None => crate::token_failures::DEFAULT_LIMIT,
+            Some(v) => v.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ConfigProblem(format!(
+                    "SLUICE_TOKEN_FAILURE_LIMIT={v}: expected a number of refused tokens per \
+                     minute, at least 1 (default {})",
+                    crate::token_failures::DEFAULT_LIMIT
+                ))
+            })?,
+        };
         Ok(Self {
+            token_failure_limit,
             listen,
             upstream,
             upstream_timeout,

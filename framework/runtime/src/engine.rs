@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::connector::Routing;
-use crate::policy::{RequestPolicy, upstream_target};
-use crate::problem::Problem;
+use crate::policy::{RequestPolicy, check_path, upstream_target};
+use crate::problem::{Problem, ProblemType};
 use crate::pseudonym::Pseudonymizer;
 use crate::sanitize::{SanitizeError, Sanitizer};
 
@@ -80,14 +80,22 @@ impl<C: Routing> Engine<C> {
 
     /// Runs `method path?query` offline with `body` as the upstream's answer.
     pub fn run(&self, method: &str, path: &str, query: Option<&str>, body: &[u8]) -> Outcome {
-        let allowed = match self.connector.route(&self.policy, method, path, query) {
+        let allowed = match check_path(path)
+            .and_then(|()| self.connector.route(&self.policy, method, path, query))
+        {
             Ok(allowed) => allowed,
             Err(problem) => return Outcome::Refused(problem),
         };
         let upstream = match upstream_target(&self.pseudonymizer, path, query) {
             Ok((p, Some(q))) => format!("{p}?{q}"),
             Ok((p, None)) => p,
-            Err(problem) => return Outcome::Refused(problem),
+            // Offline, the operator sees why (the proxy tells callers nothing of it).
+            Err(e) => {
+                return Outcome::Refused(Problem::new(
+                    ProblemType::InvalidToken,
+                    format!("the request holds a reversible token the proxy would refuse: {e}"),
+                ));
+            }
         };
         match self.sanitizer.sanitize(allowed.endpoint, body) {
             Ok(body) => Outcome::Sanitized { upstream, body },

@@ -26,6 +26,7 @@ pub mod pseudonym;
 pub mod sanitize;
 pub mod server;
 pub mod stores;
+pub mod token_failures;
 pub mod upstream;
 pub mod worker;
 

@@ -1,5 +1,6 @@
 //! Prometheus metrics, served as text at `/_sluice/metrics`: requests by endpoint and status,
-//! latency of requests and of upstream calls, bytes in and out, side-output failures.
+//! latency of requests and of upstream calls, bytes in and out, side-output failures, refused
+//! reversible tokens.
 //!
 //! The per-endpoint series are found once, when the proxy starts ([`Metrics::with_endpoints`]),
 //! so a request neither builds label strings nor hashes them nor takes the families' locks.
@@ -36,6 +37,13 @@ pub struct DestinationLabels {
     pub destination: String,
 }
 
+/// Labels carrying a caller.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct CallerLabels {
+    /// The caller's non-secret id (`key:<digest prefix>`, `jwt:<sub>`, `anonymous`).
+    pub caller: String,
+}
+
 /// Labels carrying how a job ended.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct JobStatusLabels {
@@ -64,6 +72,8 @@ pub struct Metrics {
     pub jobs_finished: Family<JobStatusLabels, Counter>,
     /// Async jobs accepted by this replica and not yet ended (queued or running).
     pub jobs_in_queue: Gauge,
+    /// Reversible tokens refused, by caller (damaged, stale, forged or misplaced).
+    pub invalid_tokens: Family<CallerLabels, Counter>,
     /// Each endpoint's series: index 0 for requests no endpoint matched (label `-`), then one per
     /// endpoint of the rules.
     endpoints: Vec<EndpointSeries>,
@@ -125,7 +135,13 @@ impl Metrics {
         let jobs_accepted = Counter::default();
         let jobs_finished = Family::<JobStatusLabels, Counter>::default();
         let jobs_in_queue = Gauge::default();
+        let invalid_tokens = Family::<CallerLabels, Counter>::default();
         let mut registry = Registry::with_prefix("sluice");
+        registry.register(
+            "invalid_tokens",
+            "Reversible tokens refused, by caller",
+            invalid_tokens.clone(),
+        );
         registry.register(
             "jobs_accepted",
             "Async jobs accepted by this replica",
@@ -182,6 +198,7 @@ impl Metrics {
             jobs_accepted,
             jobs_finished,
             jobs_in_queue,
+            invalid_tokens,
             endpoints: Vec::new(),
         }
     }

@@ -13,10 +13,10 @@ use sluice_spec::param::{ParamType, ParameterSchema};
 use sluice_spec::path_template::PathTemplate;
 use sluice_spec::rules::{Endpoint, Rules};
 
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
 use crate::problem::{Problem, ProblemType};
-use crate::pseudonym::Pseudonymizer;
+use crate::pseudonym::{Pseudonymizer, TokenError};
 
 /// Characters encoded when a decrypted value is put into a path segment: anything that would
 /// end or restructure the segment.
@@ -37,35 +37,77 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
 const QUERY_VALUE: &AsciiSet = &PATH_SEGMENT.add(b'&').add(b'=').add(b'+').add(b';');
 
 /// The path and query to send upstream: the caller's, with every reversible `p~` token replaced
-/// by its original, percent-encoded for where it lands (psoxy inserts originals raw; encoding
-/// them keeps a decrypted `/` or `&` from changing the request). A token that does not decrypt
-/// refuses the request: it is never forwarded.
+/// by its original. An original is data, never structure: one that is empty, `.` or `..`, or
+/// holds `/`, `\`, `?`, `#` or a control character (and, in a query, `&`, `=` or `;`) is refused
+/// rather than encoded, since an upstream or an intermediary may decode it again; the rest is
+/// percent-encoded for where it lands. A token that does not open, or whose original is refused,
+/// refuses the request (the error says why, for the log): it is never forwarded.
 pub fn upstream_target(
     pseudonymizer: &Pseudonymizer,
     path: &str,
     query: Option<&str>,
-) -> Result<(String, Option<String>), Problem> {
-    let refuse = |part: &str, e: crate::pseudonym::TokenError| {
-        Problem::new(
-            ProblemType::InvalidToken,
-            format!(
-                "the {part} holds a reversible token this proxy cannot decrypt ({e}); it may \
-                 be stale or from another deployment: fetch it again"
-            ),
-        )
-        .at(path.to_owned())
-    };
-    let path = pseudonymizer
-        .reverse_tokens_with(path, |v| utf8_percent_encode(v, PATH_SEGMENT).to_string())
-        .map_err(|e| refuse("path", e))?;
+) -> Result<(String, Option<String>), TokenError> {
+    let path = pseudonymizer.reverse_tokens_with(path, |v| {
+        (is_data(v, PATH_DELIMITERS) && !is_dot_segment(v))
+            .then(|| utf8_percent_encode(v, PATH_SEGMENT).to_string())
+    })?;
     let query = query
         .map(|q| {
-            pseudonymizer
-                .reverse_tokens_with(q, |v| utf8_percent_encode(v, QUERY_VALUE).to_string())
-                .map_err(|e| refuse("query", e))
+            pseudonymizer.reverse_tokens_with(q, |v| {
+                is_data(v, QUERY_DELIMITERS)
+                    .then(|| utf8_percent_encode(v, QUERY_VALUE).to_string())
+            })
         })
         .transpose()?;
     Ok((path, query))
+}
+
+/// Characters a decrypted value may not hold in a path segment.
+const PATH_DELIMITERS: &[char] = &['/', '\\', '?', '#'];
+/// Characters a decrypted value may not hold in a query value.
+const QUERY_DELIMITERS: &[char] = &['/', '\\', '?', '#', '&', '=', ';'];
+
+/// Whether a decrypted value can stand in a URL as data: not empty, no control character, none
+/// of `delimiters`.
+fn is_data(value: &str, delimiters: &[char]) -> bool {
+    !value.is_empty() && !value.contains(|c: char| c.is_control() || delimiters.contains(&c))
+}
+
+/// `.` or `..`: a segment a URL resolver removes together with its neighbours.
+fn is_dot_segment(segment: &str) -> bool {
+    matches!(segment, "." | "..")
+}
+
+/// Refuses request paths that some upstream, proxy or framework would resolve to another
+/// resource than the one the rules checked: `.` and `..` segments (raw, percent-encoded, or
+/// encoded twice), encoded separators (`%2F`, `%5C`, also encoded twice) and backslashes.
+/// Runs before matching, so no rule ever sees such a path.
+pub fn check_path(path: &str) -> Result<(), Problem> {
+    let refuse = |why: &str| {
+        Err(Problem::new(
+            ProblemType::InvalidPath,
+            format!(
+                "the request path {why}; send the path of the resource itself, without dot \
+                 segments or encoded separators"
+            ),
+        ))
+    };
+    if path.contains('\\') {
+        return refuse("holds a backslash");
+    }
+    for segment in path.split('/') {
+        // Decoded twice: an intermediary that decodes once more must not see a separator or a
+        // dot segment either.
+        let once = percent_decode_str(segment).decode_utf8_lossy();
+        let twice = percent_decode_str(&once).decode_utf8_lossy();
+        if [&*once, &*twice].iter().any(|s| s.contains(['/', '\\'])) {
+            return refuse("holds an encoded `/` or `\\`");
+        }
+        if is_dot_segment(segment) || is_dot_segment(&once) || is_dot_segment(&twice) {
+            return refuse("holds a `.` or `..` segment");
+        }
+    }
+    Ok(())
 }
 
 /// The rules' request side, compiled once.
@@ -153,6 +195,7 @@ impl RequestPolicy {
         let params = query.map(parse_query).unwrap_or_default();
         endpoint.check_path_params(&path_params)?;
         endpoint.check_query(&params)?;
+        endpoint.check_query_separators(query)?;
         endpoint.check_method(method)?;
         Ok(Allowed {
             endpoint: index,
@@ -221,6 +264,17 @@ impl EndpointPolicy {
     }
 
     fn check_path_params(&self, values: &[(String, String)]) -> Result<(), Problem> {
+        // `check_path` refuses such paths before routing; this holds for any router.
+        if let Some((name, value)) = values.iter().find(|(_, v)| {
+            is_dot_segment(v) || is_dot_segment(&percent_decode_str(v).decode_utf8_lossy())
+        }) {
+            return Err(Problem::new(
+                ProblemType::InvalidPath,
+                format!(
+                    "path parameter `{name}` = `{value}` is a dot segment, which never names a resource"
+                ),
+            ));
+        }
         for (name, check) in &self.path_schemas {
             if let Some((_, value)) = values.iter().find(|(n, _)| n == name) {
                 check.validate(value).map_err(|why| {
@@ -267,6 +321,43 @@ impl EndpointPolicy {
                 return Err(Problem::new(
                     ProblemType::InvalidParameter,
                     format!("query parameter `{name}` is required here"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a raw `;` in the query: some upstreams split parameters on it too, which would
+    /// smuggle parameters the rules never saw. Allowed only in the value of a parameter whose
+    /// schema has a pattern that admits `;` (the value has passed that pattern by now); an
+    /// encoded `%3B` is data and always allowed.
+    fn check_query_separators(&self, query: Option<&str>) -> Result<(), Problem> {
+        for pair in query.unwrap_or_default().split('&') {
+            if !pair.contains(';') {
+                continue;
+            }
+            let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = parse_query(raw_name)
+                .pop()
+                .map(|(n, _)| n)
+                .unwrap_or_default();
+            let allowed = !raw_name.contains(';')
+                && raw_value.contains(';')
+                && self.query_schemas.iter().any(|(n, check)| {
+                    *n == name
+                        && check
+                            .pattern
+                            .as_ref()
+                            .is_some_and(|(text, _)| text.contains(';'))
+                });
+            if !allowed {
+                return Err(Problem::new(
+                    ProblemType::InvalidParameter,
+                    format!(
+                        "query parameter `{name}` holds a `;`, which some servers read as a \
+                         parameter separator; send it encoded as %3B, or give the parameter a \
+                         schema whose pattern allows `;`"
+                    ),
                 ));
             }
         }
@@ -525,39 +616,149 @@ endpoints:
         );
     }
 
-    #[test]
-    fn reversible_tokens_are_decrypted_and_encoded_for_their_place() {
-        let p = Pseudonymizer::builder("salt")
+    fn reversible(p: &Pseudonymizer, v: &str) -> String {
+        let options = crate::pseudonym::PseudonymizeOptions {
+            include_reversible: true,
+            ..Default::default()
+        };
+        p.pseudonymize(&serde_json::json!(v), &options)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    static KEYED: std::sync::LazyLock<Pseudonymizer> = std::sync::LazyLock::new(|| {
+        Pseudonymizer::builder("salt")
             .encryption_key("secret")
             .build()
-            .unwrap();
-        let token = |v: &str| {
-            let options = crate::pseudonym::PseudonymizeOptions {
-                include_reversible: true,
-                ..Default::default()
-            };
-            p.pseudonymize(&serde_json::json!(v), &options)
-                .unwrap()
-                .as_str()
-                .unwrap()
-                .to_owned()
-        };
+            .unwrap()
+    });
+
+    #[test]
+    fn reversible_tokens_are_decrypted_and_encoded_for_their_place() {
+        let p = &*KEYED;
         let (path, query) = upstream_target(
-            &p,
-            &format!("/users/{}/events", token("octocat")),
-            Some(&format!("q={}&x=1", token("a&b=c/d"))),
+            p,
+            &format!("/users/{}/events", reversible(p, "octocat")),
+            Some(&format!(
+                "q={}&x=1",
+                reversible(p, "Ann Lee <ann@acme.com>")
+            )),
         )
         .unwrap();
         assert_eq!(path, "/users/octocat/events");
-        assert_eq!(query.as_deref(), Some("q=a%26b%3Dc%2Fd&x=1"));
+        assert_eq!(
+            query.as_deref(),
+            Some("q=Ann%20Lee%20%3Cann@acme.com%3E&x=1")
+        );
 
         let other = Pseudonymizer::builder("salt")
             .encryption_key("another")
             .build()
             .unwrap();
-        let e = upstream_target(&other, &format!("/users/{}", token("octocat")), None).unwrap_err();
-        assert_eq!(e.status, 409);
-        assert!(e.detail.contains("cannot decrypt"), "{}", e.detail);
+        let token = reversible(p, "octocat");
+        assert!(upstream_target(&other, &format!("/users/{token}"), None).is_err());
+    }
+
+    #[test]
+    fn decrypted_values_are_data_never_structure() {
+        let p = &*KEYED;
+        for value in [
+            "..",
+            ".",
+            "a/b",
+            "a\\b",
+            "a?b",
+            "a#b",
+            "a\u{0}b",
+            "line\nbreak",
+        ] {
+            let token = reversible(p, value);
+            assert!(
+                matches!(
+                    upstream_target(p, &format!("/users/{token}"), None),
+                    Err(TokenError::NotData { .. })
+                ),
+                "path segment {value:?}"
+            );
+        }
+        for value in ["a&b", "a=b", "a;b", "a/b", "a#b"] {
+            let token = reversible(p, value);
+            assert!(
+                matches!(
+                    upstream_target(p, "/search", Some(&format!("q={token}"))),
+                    Err(TokenError::NotData { .. })
+                ),
+                "query value {value:?}"
+            );
+        }
+        // `=`, `&` and `;` are fine in a path segment; percent-encoded where they need it.
+        let token = reversible(p, "a=b&c;d%");
+        let (path, _) = upstream_target(p, &format!("/x/{token}"), None).unwrap();
+        assert_eq!(path, "/x/a=b&c;d%25");
+    }
+
+    #[test]
+    fn paths_that_resolve_elsewhere_are_refused_before_matching() {
+        for path in [
+            "/repos/acme/../issues",
+            "/repos/acme/./issues",
+            "/repos/acme/%2e%2e/issues",
+            "/repos/acme/.%2E/issues",
+            "/repos/acme/%252e%252e/issues",
+            "/repos/acme/..%2F..%2Fadmin",
+            "/repos/acme%2fweb/issues",
+            "/repos/acme%5Cweb/issues",
+            "/repos/acme%255Cweb/issues",
+            "/repos/acme\\web/issues",
+            "/..",
+        ] {
+            let e = check_path(path).unwrap_err();
+            assert_eq!(e.status, 400, "{path}");
+            assert!(e.type_uri.ends_with("invalid-path"), "{path}");
+        }
+        for path in [
+            "/repos/acme/web/issues",
+            "/files/report.v2.json",
+            "/a/.b/..c/%2e.x",
+            "/",
+        ] {
+            assert!(check_path(path).is_ok(), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_parameter_never_matches_a_dot_segment() {
+        let p = policy(RULES);
+        for user in ["..", ".", "%2e%2E", "%2E"] {
+            let e = p.check("GET", &format!("/users/{user}"), None).unwrap_err();
+            assert!(e.type_uri.ends_with("invalid-path"), "{user}: {}", e.detail);
+        }
+    }
+
+    #[test]
+    fn a_semicolon_in_the_query_needs_a_pattern_that_allows_it() {
+        let p = policy(
+            r#"
+endpoints:
+  - pathTemplate: /issues
+    allowedQueryParams: [labels, q]
+    queryParamSchemas:
+      q: { pattern: "^[a-z;]+$" }
+"#,
+        );
+        let e = p
+            .check("GET", "/issues", Some("labels=bug;filter=all;state=all"))
+            .unwrap_err();
+        assert!(e.detail.contains("`labels` holds a `;`"), "{}", e.detail);
+        assert!(p.check("GET", "/issues", Some("labels;x=1")).is_err());
+        assert!(
+            p.check("GET", "/issues", Some("labels=bug%3Bfilter"))
+                .is_ok()
+        );
+        assert!(p.check("GET", "/issues", Some("q=bug;filter")).is_ok());
+        assert!(p.check("GET", "/issues", Some("q=bug;FILTER")).is_err());
     }
 
     #[test]

@@ -20,8 +20,11 @@ pub enum ProblemType {
     QueryParamNotAllowed,
     /// A path or query parameter fails its schema.
     InvalidParameter,
-    /// A `p~` token in the request does not decrypt.
+    /// A `p~` token in the request is not one this proxy issued (or stands for a value that
+    /// cannot go where it stands); every such token gets the same answer.
     InvalidToken,
+    /// The request path has dot segments, encoded separators or backslashes.
+    InvalidPath,
     /// The `Asynchronous-End-Point` of an async request is not a URL sluice can call back.
     InvalidCallback,
     /// No or a bad caller credential.
@@ -65,6 +68,7 @@ impl ProblemType {
             Self::QueryParamNotAllowed => "query-param-not-allowed",
             Self::InvalidParameter => "invalid-parameter",
             Self::InvalidToken => "invalid-token",
+            Self::InvalidPath => "invalid-path",
             Self::InvalidCallback => "invalid-callback",
             Self::Unauthorized => "unauthorized",
             Self::UpstreamUnreachable => "upstream-unreachable",
@@ -93,7 +97,7 @@ impl ProblemType {
             | Self::InvalidParameter => 403,
             // psoxy answers 409 for a stale or foreign reversible token; callers rely on it.
             Self::InvalidToken => 409,
-            Self::InvalidCallback => 400,
+            Self::InvalidCallback | Self::InvalidPath => 400,
             Self::Unauthorized => 401,
             Self::UpstreamUnreachable => 502,
             Self::UpstreamTimeout | Self::Timeout => 504,
@@ -115,6 +119,7 @@ impl ProblemType {
             Self::QueryParamNotAllowed => "Query parameter not allowed",
             Self::InvalidParameter => "Invalid parameter value",
             Self::InvalidToken => "Invalid reversible token",
+            Self::InvalidPath => "Path not accepted",
             Self::InvalidCallback => "Invalid callback endpoint",
             Self::Unauthorized => "Missing or invalid credentials",
             Self::UpstreamUnreachable => "Upstream unreachable",
@@ -142,6 +147,7 @@ impl ProblemType {
             Self::QueryParamNotAllowed => "/_sluice/problems/query-param-not-allowed",
             Self::InvalidParameter => "/_sluice/problems/invalid-parameter",
             Self::InvalidToken => "/_sluice/problems/invalid-token",
+            Self::InvalidPath => "/_sluice/problems/invalid-path",
             Self::Unauthorized => "/_sluice/problems/unauthorized",
             Self::UpstreamUnreachable => "/_sluice/problems/upstream-unreachable",
             Self::UpstreamTimeout => "/_sluice/problems/upstream-timeout",
@@ -184,6 +190,10 @@ pub struct Problem {
     /// (Boxed: most problems have none, and a problem travels in every `Result` of a request.)
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Box<serde_json::Map<String, serde_json::Value>>>,
+    /// Seconds after which the caller may try again, sent as `Retry-After` (not in the body).
+    /// (32 bits: it shares a word with `status`, keeping a problem small.)
+    #[serde(skip)]
+    pub retry_after: Option<std::num::NonZeroU32>,
 }
 
 impl Problem {
@@ -197,7 +207,15 @@ impl Problem {
             instance: None,
             request_id: None,
             extensions: None,
+            retry_after: None,
         }
+    }
+
+    /// The same problem, telling the caller to wait `seconds` before trying again.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        let seconds = u32::try_from(seconds).unwrap_or(u32::MAX).max(1);
+        self.retry_after = std::num::NonZeroU32::new(seconds);
+        self
     }
 
     /// The same problem with the extension member `name`.
@@ -255,6 +273,7 @@ mod tests {
             ProblemType::QueryParamNotAllowed,
             ProblemType::InvalidParameter,
             ProblemType::InvalidToken,
+            ProblemType::InvalidPath,
             ProblemType::InvalidCallback,
             ProblemType::Unauthorized,
             ProblemType::UpstreamUnreachable,

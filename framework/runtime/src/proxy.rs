@@ -24,7 +24,8 @@ use crate::outputs::{Record, SideOutputs};
 use crate::policy::upstream_target;
 use crate::prefer::AsyncPreference;
 use crate::problem::{CONTENT_TYPE as PROBLEM_JSON, Problem, ProblemType};
-use crate::pseudonym::Pseudonymizer;
+use crate::pseudonym::{Pseudonymizer, REVERSIBLE_PREFIX};
+use crate::token_failures::TokenFailures;
 use crate::upstream::{Upstream, UpstreamError};
 
 /// Response headers passed from the upstream to the caller; everything else is dropped.
@@ -86,6 +87,8 @@ pub struct Proxy<C, H> {
     pub(crate) total_timeout: std::time::Duration,
     max_body: usize,
     ready: crate::ops::Readiness,
+    /// Callers' refused reversible tokens, to throttle those who keep sending them.
+    token_failures: TokenFailures,
     /// Asynchronous processing, when enabled.
     pub(crate) jobs: Option<Arc<crate::worker::Jobs>>,
 }
@@ -108,6 +111,8 @@ pub struct Parts<C, H> {
     pub total_timeout: std::time::Duration,
     /// Largest request body accepted.
     pub max_body: usize,
+    /// Refused reversible tokens a caller may send per minute (see [`TokenFailures`]).
+    pub token_failure_limit: u32,
     /// Asynchronous processing, when enabled.
     pub jobs: Option<crate::worker::Jobs>,
 }
@@ -133,6 +138,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             total_timeout: parts.total_timeout,
             max_body: parts.max_body,
             ready,
+            token_failures: TokenFailures::new(parts.token_failure_limit),
             jobs: parts.jobs.map(Arc::new),
         }
     }
@@ -214,6 +220,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         }
         let mut response = match self.proxied(request, request_id, endpoint).await {
             Ok(response) => response,
+            Err(problem) if problem.instance.is_some() => problem_response(problem, request_id),
             Err(problem) => problem_response(problem.at(path), request_id),
         };
         if self.jobs.is_some() {
@@ -326,11 +333,18 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         matched: &mut Option<usize>,
     ) -> Result<Admitted, Problem> {
         let connector = self.engine.connector();
+        crate::policy::check_path(path)?;
         let allowed = connector.route(self.engine.policy(), method.as_str(), path, query)?;
         let endpoint = allowed.endpoint;
         *matched = Some(endpoint);
+        let carries_tokens = path.contains(REVERSIBLE_PREFIX)
+            || query.is_some_and(|q| q.contains(REVERSIBLE_PREFIX));
+        if carries_tokens {
+            self.token_failures.admit(&caller.id)?;
+        }
         let (upstream_path, upstream_query) =
-            upstream_target(self.engine.pseudonymizer(), path, query)?;
+            upstream_target(self.engine.pseudonymizer(), path, query)
+                .map_err(|e| self.refuse_token(&caller, path, &e))?;
         let mut headers = HeaderMap::new();
         for name in allowed.forward_headers {
             if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
@@ -353,6 +367,31 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             headers,
             body: Bytes::new(),
         })
+    }
+
+    /// The one answer for every reversible token the proxy will not open, whatever the reason
+    /// (logged here, never sent): the same status, type and detail, and for its `instance` the
+    /// path with each token masked, so two refused requests differ in nothing but their ids.
+    fn refuse_token(
+        &self,
+        caller: &Caller,
+        path: &str,
+        reason: &crate::pseudonym::TokenError,
+    ) -> Problem {
+        tracing::warn!(caller = %caller.id, error = %reason, "reversible token refused");
+        self.metrics
+            .invalid_tokens
+            .get_or_create(&crate::metrics::CallerLabels {
+                caller: caller.id.clone(),
+            })
+            .inc();
+        self.token_failures.record(&caller.id);
+        Problem::new(
+            ProblemType::InvalidToken,
+            "the request holds a reversible token (p~…) this proxy does not accept: tokens are \
+             valid only as this deployment issued them, unaltered; fetch it again",
+        )
+        .at(mask_tokens(path))
     }
 
     /// Phases 3 to 6: the upstream call, sanitizing, side outputs. The same for a sync request
@@ -532,6 +571,17 @@ fn endpoint_label_of<C: Connector>(connector: &C, endpoint: usize) -> &str {
         .unwrap_or_default()
 }
 
+/// `path` with every `p~` token (and what follows it up to the next `/`) written as `p~…`.
+fn mask_tokens(path: &str) -> String {
+    path.split('/')
+        .map(|segment| match segment.find(REVERSIBLE_PREFIX) {
+            Some(at) => format!("{}{REVERSIBLE_PREFIX}…", &segment[..at]),
+            None => segment.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The caller's request id when it sent a usable one, else a new one.
 fn request_id(headers: &HeaderMap) -> String {
     headers
@@ -624,5 +674,10 @@ pub fn problem_response(problem: Problem, request_id: &str) -> Response<Body> {
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if let Some(seconds) = problem.retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.get()));
+    }
     response
 }

@@ -663,7 +663,9 @@ fn bad_tokens_are_errors_with_positions() {
     assert!(
         matches!(
             err,
-            TokenError::BadPadding { position: 7 } | TokenError::NotUtf8 { position: 7 }
+            TokenError::BadPadding { position: 7 }
+                | TokenError::NotUtf8 { position: 7 }
+                | TokenError::NotAuthentic { position: 7 }
         ),
         "{err}"
     );

@@ -88,6 +88,22 @@ pub enum TokenError {
         /// Byte offset of the token.
         position: usize,
     },
+    /// The token decrypts, but the value's pseudonym is not the token's prefix: a damaged or
+    /// forged token (or one made with another salt).
+    #[error(
+        "reversible token at byte {position} is not authentic: its prefix is not the pseudonym of the value it decrypts to"
+    )]
+    NotAuthentic {
+        /// Byte offset of the token.
+        position: usize,
+    },
+    /// The token is authentic, but its value cannot stand where the token stood (a path
+    /// segment that would be empty, `.` or `..`, or a value holding URL delimiters).
+    #[error("reversible token at byte {position} stands for a value that cannot be placed there")]
+    NotData {
+        /// Byte offset of the token.
+        position: usize,
+    },
 }
 
 impl TokenError {
@@ -100,7 +116,9 @@ impl TokenError {
             | Self::TooShort { position, .. }
             | Self::BlockSize { position }
             | Self::BadPadding { position }
-            | Self::NotUtf8 { position } => Some(*position),
+            | Self::NotUtf8 { position }
+            | Self::NotAuthentic { position }
+            | Self::NotData { position } => Some(*position),
         }
     }
 }

@@ -209,7 +209,7 @@ impl Pseudonymizer {
 
     /// `local` lowercased, cut at the first `+`, dots removed with `IGNORE_DOTS`, then `@` and
     /// the lowercased domain.
-    fn canonical_email(&self, mb: &Mailbox) -> String {
+    pub(super) fn canonical_email(&self, mb: &Mailbox) -> String {
         if !(mb.local.is_ascii() && mb.domain.is_ascii()) {
             return self.canonical_email_general(mb);
         }

@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use aes::Aes256;
-use cbc::cipher::block_padding::Pkcs7;
+use cbc::cipher::block_padding::{NoPadding, Pkcs7};
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use sha2::Sha256;
 
@@ -104,9 +104,11 @@ impl Keys {
         Some(enc.encrypt_padded_vec::<Pkcs7>(plaintext))
     }
 
-    /// Inverse of [`Keys::encrypt`]; fails without a key, on a bad length, or on bad padding
-    /// (the usual symptom of a wrong or rotated key).
-    pub(crate) fn decrypt(
+    /// AES-256-CBC decryption of whole blocks with the padding left in place: the caller checks
+    /// it, in constant time, together with everything else it checks (a separate padding answer
+    /// would be an oracle). Fails without a key or when `ciphertext` is not whole blocks, both
+    /// facts the sender already knows.
+    pub(crate) fn decrypt_blocks(
         &self,
         iv: &[u8; IV_LEN],
         ciphertext: &[u8],
@@ -116,20 +118,18 @@ impl Keys {
             return Err(DecryptFailure::BlockSize);
         }
         let dec = cbc::Decryptor::<Aes256>::new(&(*key).into(), &(*iv).into());
-        dec.decrypt_padded_vec::<Pkcs7>(ciphertext)
-            .map_err(|_| DecryptFailure::Padding)
+        dec.decrypt_padded_vec::<NoPadding>(ciphertext)
+            .map_err(|_| DecryptFailure::BlockSize)
     }
 }
 
-/// Why [`Keys::decrypt`] failed.
+/// Why [`Keys::decrypt_blocks`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DecryptFailure {
     /// No encryption key configured.
     NoKey,
     /// The ciphertext is empty or not a multiple of the block size.
     BlockSize,
-    /// The PKCS7 padding is wrong (wrong key, or a damaged token).
-    Padding,
 }
 
 fn derive_aes_key(secret: &str, salt: &str) -> [u8; 32] {
@@ -146,15 +146,21 @@ mod tests {
         let iv = [7u8; IV_LEN];
         let ct = k.encrypt(&iv, b"hello").unwrap();
         assert_eq!(ct.len(), 16);
-        assert_eq!(k.decrypt(&iv, &ct).unwrap(), b"hello");
+        // PKCS7: eleven bytes of 11 complete the block; the caller checks and strips them.
+        let mut padded = b"hello".to_vec();
+        padded.extend([11u8; 11]);
+        assert_eq!(k.decrypt_blocks(&iv, &ct).unwrap(), padded);
         let other = Keys::new("salt", Some("other"));
-        // A wrong key almost always breaks the padding; it never yields the plaintext.
-        assert_ne!(other.decrypt(&iv, &ct).ok().as_deref(), Some(&b"hello"[..]));
+        assert_ne!(other.decrypt_blocks(&iv, &ct).unwrap(), padded);
         assert_eq!(
-            Keys::new("salt", None).decrypt(&iv, &ct),
+            Keys::new("salt", None).decrypt_blocks(&iv, &ct),
             Err(DecryptFailure::NoKey)
         );
-        assert_eq!(k.decrypt(&iv, &ct[..5]), Err(DecryptFailure::BlockSize));
+        assert_eq!(
+            k.decrypt_blocks(&iv, &ct[..5]),
+            Err(DecryptFailure::BlockSize)
+        );
+        assert_eq!(k.decrypt_blocks(&iv, &[]), Err(DecryptFailure::BlockSize));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //!   (dots removed with [`EmailCanonicalization::IgnoreDots`]) `@` the lowercased domain;
 //! * reversible = `hash ‖ AES-256-CBC/PKCS7(original)` with IV = `hash[..16]` and key =
 //!   PBKDF2-HMAC-SHA256(secret, salt, 65536, 256 bits), derived once in
-//!   [`PseudonymizerBuilder::build`];
+//!   [`PseudonymizerBuilder::build`]; opened only when `hash` is the pseudonym of what it
+//!   decrypts to;
 //! * encodings: `t~<hash>[@domain]`, `p~<b64url(hash‖ct)>[@domain]`, the bare hash, and a
 //!   compact JSON string (see [`PseudonymizedIdentity`]).
 //!
@@ -15,7 +16,8 @@
 //! [`Pseudonymizer::tokenize`], [`Pseudonymizer::hash_ip`], [`Pseudonymizer::encrypt_ip`]) take
 //! and return [`serde_json::Value`]s and keep psoxy's null / blank / wrong-type behaviour; where
 //! psoxy throws they return a [`PseudonymError`]. The request side reverses tokens with
-//! [`Pseudonymizer::decrypt_token`] and [`Pseudonymizer::reverse_tokens_in`].
+//! [`Pseudonymizer::decrypt_token`] and [`Pseudonymizer::reverse_tokens_in`], which accept only
+//! authentic tokens (see `open.rs`).
 //!
 //! No configuration is read from the environment here.
 
@@ -26,6 +28,7 @@ mod identity;
 mod ip;
 mod java;
 mod keys;
+mod open;
 mod token;
 mod value;
 
@@ -218,19 +221,21 @@ impl Pseudonymizer {
         self.email_domain_handling
     }
 
-    /// Decrypts one reversible token, `p~<base64url>` with an optional `@domain` suffix (which
-    /// is ignored), to the original value. As in psoxy, the hash prefix is not checked against
-    /// the result: a token is trusted once it decrypts.
+    /// Opens one reversible token, `p~<base64url>` with an optional `@domain` suffix (which is
+    /// ignored), to the original value. Unlike psoxy, the token must be authentic: the value it
+    /// decrypts to must have the pseudonym the token starts with, so a token altered in any byte
+    /// is refused. Which check failed is in the error for the server's log; callers of the
+    /// proxy get one answer for all of them.
     ///
     /// Tokens made by `encryptIp` need [`Pseudonymizer::decrypt_ip_token`] when the IP key
     /// differs from the main one.
     pub fn decrypt_token(&self, token: &str) -> Result<String, TokenError> {
-        token::decrypt_token(&self.keys, token)
+        self.open_token(&self.keys, token)
     }
 
     /// [`Pseudonymizer::decrypt_token`] with the IP keys.
     pub fn decrypt_ip_token(&self, token: &str) -> Result<String, TokenError> {
-        token::decrypt_token(&self.ip_keys, token)
+        self.open_token(&self.ip_keys, token)
     }
 
     /// Replaces every reversible token in `text` (a URL path, a query string, a header value)
@@ -242,24 +247,26 @@ impl Pseudonymizer {
     /// * `text` is as received, still percent-encoded: tokens contain only unreserved URL
     ///   characters, so they are never encoded themselves;
     /// * the original is inserted raw, not percent-encoded (an email keeps its `@`), exactly as
-    ///   psoxy does; a caller that needs a valid URL must encode it;
+    ///   psoxy does; a caller that needs a valid URL uses [`Pseudonymizer::reverse_tokens_with`];
     /// * a token must be followed by a character outside the base64url alphabet, or the greedy
     ///   match swallows it and decryption fails.
     ///
-    /// Any token that does not decode or decrypt is an error naming its byte position; nothing
-    /// is passed through silently.
+    /// Any token that does not open (see [`Pseudonymizer::decrypt_token`]) is an error naming
+    /// its byte position; nothing is passed through silently.
     pub fn reverse_tokens_in(&self, text: &str) -> Result<String, TokenError> {
-        token::reverse_tokens_in(&self.keys, text, str::to_owned)
+        self.open_tokens_in(text, |v| Some(v.to_owned()))
     }
 
-    /// [`Pseudonymizer::reverse_tokens_in`], with each original passed through `encode` before
-    /// it is inserted (the proxy percent-encodes it for the URL component it lands in).
+    /// [`Pseudonymizer::reverse_tokens_in`], with each original passed through `place` before
+    /// it is inserted: the proxy refuses originals that would change the URL's structure and
+    /// percent-encodes the rest for the component they land in. `place` returning `None` fails
+    /// the whole text with [`TokenError::NotData`].
     pub fn reverse_tokens_with(
         &self,
         text: &str,
-        encode: impl Fn(&str) -> String,
+        place: impl Fn(&str) -> Option<String>,
     ) -> Result<String, TokenError> {
-        token::reverse_tokens_in(&self.keys, text, encode)
+        self.open_tokens_in(text, place)
     }
 }
 
