@@ -17,7 +17,6 @@ use serde_json::Value;
 
 use sluice::config::PseudonymSettings;
 use sluice::pseudonym::{EmailCanonicalization, EmailDomainHandling};
-use std::sync::Arc;
 
 use sluice::engine::{Engine, Outcome};
 
@@ -163,13 +162,9 @@ impl Engines {
                 "ignore_dots" => EmailCanonicalization::IgnoreDots,
                 other => bail!("email_canonicalization `{other}`: expected strict or ignore_dots"),
             };
-            let p = Arc::new(
-                self.settings
-                    .clone()
-                    .with_email(domain, canonicalization)
-                    .pseudonymizer()?,
-            );
-            self.loaded.insert(id.clone(), load(&root.join(&id.0), p)?);
+            let settings = self.settings.clone().with_email(domain, canonicalization);
+            self.loaded
+                .insert(id.clone(), load(&root.join(&id.0), &settings)?);
         }
         Ok(&self.loaded[&id])
     }

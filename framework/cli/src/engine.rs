@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use sluice::config::PseudonymSettings;
 use sluice::engine::Engine;
-use sluice::pseudonym::Pseudonymizer;
 use sluice::{LoadedConnector, Routing, RulesOnly};
 use sluice_spec::{Document, load_document};
 
@@ -27,14 +27,31 @@ impl Routing for Loaded {
     }
 }
 
-/// Loads `rules` (a psoxy rules file or a connector spec) onto an engine.
-pub(crate) fn load(rules: &Path, pseudonymizer: Arc<Pseudonymizer>) -> Result<Engine<Loaded>> {
-    let loaded = match load_document(rules) {
-        Ok(Document::Rules(rules)) => Loaded::Rules(RulesOnly(rules)),
-        Ok(Document::Connector(spec)) => Loaded::Connector(Box::new(LoadedConnector::new(*spec))),
+/// Loads `rules` (a psoxy rules file or a connector spec) onto an engine with the keys of
+/// `settings`; rules that issue reversible tokens without the key they need are refused here,
+/// as the proxy refuses to start with them.
+pub(crate) fn load(rules: &Path, settings: &PseudonymSettings) -> Result<Engine<Loaded>> {
+    let (loaded, source) = match load_document(rules) {
+        Ok(Document::Rules(parsed)) => (
+            Loaded::Rules(RulesOnly(parsed)),
+            rules.display().to_string(),
+        ),
+        Ok(Document::Connector(spec)) => {
+            let source = spec
+                .rules_path
+                .as_deref()
+                .unwrap_or(rules)
+                .display()
+                .to_string();
+            (
+                Loaded::Connector(Box::new(LoadedConnector::new(*spec))),
+                source,
+            )
+        }
         Err(errors) => bail!("{errors}"),
     };
-    Ok(Engine::new(loaded, pseudonymizer))
+    settings.check_keys_for(loaded.rules(), &source)?;
+    Ok(Engine::new(loaded, Arc::new(settings.pseudonymizer()?)))
 }
 
 /// The raw path and query of a URL or of a `/path?query` reference.

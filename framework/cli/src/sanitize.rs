@@ -29,8 +29,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
-    let pseudonymizer = std::sync::Arc::new(args.secrets.resolve()?.pseudonymizer()?);
-    let engine = load(&args.rules, pseudonymizer)?;
+    let engine = load(&args.rules, &args.secrets.resolve()?)?;
     let (path, query) = split_url(&args.url)?;
     let mut body = Vec::new();
     std::io::stdin()

@@ -107,3 +107,53 @@ fn a_wrong_expected_file_fails_with_its_row_and_a_diff() {
         "{row}"
     );
 }
+
+#[test]
+fn rules_that_issue_reversible_tokens_need_a_key_in_dry_runs_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("reversible.yaml");
+    std::fs::write(
+        &rules,
+        "endpoints:\n  - pathTemplate: /users\n    transforms:\n      - !<pseudonymize>\n        \
+         jsonPaths: ['$..login']\n        includeReversible: true\n",
+    )
+    .unwrap();
+    let sanitize = |key: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+        command
+            .args(["sanitize", "--url", "/users", "--salt", "salt", "--rules"])
+            .arg(&rules)
+            .env_remove("SLUICE_ENCRYPTION_KEY")
+            .env_remove("PSOXY_ENCRYPTION_KEY")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if let Some(key) = key {
+            command.args(["--key", key]);
+        }
+        let mut child = command.spawn().expect("sluice runs");
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(br#"[{"login":"octocat"}]"#)
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let refused = sanitize(None);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:5:9: `pseudonymize`", rules.display()))
+            && stderr.contains("SLUICE_ENCRYPTION_KEY"),
+        "{stderr}"
+    );
+    let sanitized = sanitize(Some("secret"));
+    assert!(
+        sanitized.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sanitized.stderr)
+    );
+    assert!(String::from_utf8_lossy(&sanitized.stdout).contains("p~"));
+}

@@ -104,6 +104,10 @@ fn run<C: Connector, H: Hooks>(
             key,
         } => {
             let settings = PseudonymSettings::resolve(&ProcessEnv, salt, key)?;
+            settings.check_keys_for(
+                connector.rules(),
+                &crate::config::rules_source(connector.spec()),
+            )?;
             let engine = Engine::new(connector, Arc::new(settings.pseudonymizer()?));
             let (path, query) = url
                 .split_once('?')
@@ -216,6 +220,9 @@ pub async fn serve<C: Connector, H: Hooks>(
             config.listen
         );
     }
+    for warning in &config.warnings {
+        warning.log();
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| ConfigProblem(format!("cannot listen on {}: {e}", config.listen)))?;
@@ -240,12 +247,16 @@ pub async fn serve<C: Connector, H: Hooks>(
     .map_err(|e| ConfigProblem(format!("the server stopped: {e}")))
 }
 
-/// Assembles a proxy from resolved configuration.
+/// Assembles a proxy from resolved configuration. Sets the process's umask to keep the files it
+/// creates private ([`crate::stores::private_new_files`]).
 pub async fn build_proxy<C: Connector, H: Hooks>(
     connector: C,
     hooks: H,
     config: &ServeConfig,
 ) -> Result<crate::proxy::Proxy<C, H>, ConfigProblem> {
+    // Before any bucket is opened: job records, results and side outputs in local directories
+    // are then readable by this user only.
+    crate::stores::private_new_files();
     let pseudonymizer = Arc::new(config.pseudonyms.pseudonymizer()?);
     let jwks_text = match &config.caller_auth {
         CallerAuthConfig::Jwt(jwt) => match &jwt.jwks {

@@ -123,7 +123,14 @@ impl CallerAuth {
 impl JwtVerifier {
     fn verify(&self, token: &str) -> Result<Caller, Problem> {
         let header = jsonwebtoken::decode_header(token)
-            .map_err(|e| unauthorized(&format!("the bearer token is not a JWT: {e}")))?;
+            .map_err(|_| unauthorized("the bearer token is not a JWT"))?;
+        // RFC 7515 §4.1.11: a recipient that does not understand an extension listed in `crit`
+        // must reject the token. sluice implements none.
+        if header.crit.is_some() {
+            return Err(unauthorized(
+                "the token's header lists critical extensions (`crit`); none is supported here",
+            ));
+        }
         let key = match header.alg {
             Algorithm::HS256 => self.secret.clone().ok_or_else(|| {
                 unauthorized("HS256 tokens are not accepted here (no SLUICE_JWT_SECRET)")
@@ -137,8 +144,10 @@ impl JwtVerifier {
                     None => jwks.keys.first(),
                 }
                 .ok_or_else(|| unauthorized("the token's key id (kid) is not in the JWKS"))?;
-                DecodingKey::from_jwk(jwk)
-                    .map_err(|e| unauthorized(&format!("unusable JWKS key: {e}")))?
+                DecodingKey::from_jwk(jwk).map_err(|e| {
+                    tracing::warn!(error = %e, "a JWKS key cannot verify tokens");
+                    unauthorized("the token's key cannot be used")
+                })?
             }
             other => {
                 return Err(unauthorized(&format!(
@@ -147,6 +156,9 @@ impl JwtVerifier {
             }
         };
         let mut validation = Validation::new(header.alg);
+        // `exp` and `nbf` both get the same leeway for clock skew (jsonwebtoken's default, 60 s).
+        validation.leeway = CLOCK_LEEWAY_SECONDS;
+        validation.validate_nbf = true;
         match &self.audience {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,
@@ -158,15 +170,42 @@ impl JwtVerifier {
         struct Claims {
             sub: Option<String>,
         }
-        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation)
-            .map_err(|e| unauthorized(&format!("the token was refused: {e}")))?;
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| {
+            tracing::debug!(error = %e, "a bearer token was refused");
+            unauthorized(&refusal(&e))
+        })?;
+        // The subject is the caller's identity, and scopes its jobs: callers without one (or
+        // with an empty one) would all share a single identity.
         let sub = data
             .claims
             .sub
-            .ok_or_else(|| unauthorized("the token has no `sub` claim to identify the caller"))?;
+            .filter(|sub| !sub.trim().is_empty())
+            .ok_or_else(|| {
+                unauthorized("the token has no non-empty `sub` claim to identify the caller")
+            })?;
         Ok(Caller {
             id: format!("jwt:{sub}"),
         })
+    }
+}
+
+/// Seconds of clock skew allowed on `exp` and `nbf`.
+const CLOCK_LEEWAY_SECONDS: u64 = 60;
+
+/// Why a token was refused, as far as a caller may know: time and audience checks are named,
+/// anything about the signature or the key is not.
+fn refusal(e: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind;
+    match e.kind() {
+        ErrorKind::ExpiredSignature => "the token has expired".into(),
+        ErrorKind::ImmatureSignature => {
+            "the token is not valid yet (`nbf` is in the future)".into()
+        }
+        ErrorKind::InvalidAudience => "the token is not meant for this proxy (`aud`)".into(),
+        ErrorKind::InvalidIssuer => "the token's issuer (`iss`) is not accepted here".into(),
+        ErrorKind::MissingRequiredClaim(claim) => format!("the token has no `{claim}` claim"),
+        ErrorKind::InvalidClaimFormat(claim) => format!("the token's `{claim}` claim is malformed"),
+        _ => "the token was refused".into(),
     }
 }
 

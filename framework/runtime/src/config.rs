@@ -152,6 +152,69 @@ impl PseudonymSettings {
         self
     }
 
+    /// Refuses `rules` when a transform in them issues reversible output (`p~` tokens, encrypted
+    /// IPs or email domains) and the key it needs is not set: such a proxy would start and then
+    /// fail every response those rules sanitize. `source` names the file the rules were read
+    /// from, for the `file:line:col` of each such transform.
+    pub fn check_keys_for(
+        &self,
+        rules: &sluice_spec::Rules,
+        source: &str,
+    ) -> Result<(), ConfigProblem> {
+        use sluice_spec::Transform;
+        let main_key = self.encryption_key.is_some();
+        let ip_key = main_key || self.ip_encryption_key.is_some();
+        let encrypted_domains = self.email_domain_handling == EmailDomainHandling::Encrypt;
+        let mut missing = Vec::new();
+        for transform in rules.endpoints.iter().flat_map(|e| &e.transforms) {
+            let name = transform.kind().name();
+            let needs = match &transform.value {
+                Transform::Pseudonymize {
+                    include_reversible: true,
+                    ..
+                } if !main_key => {
+                    Some("includeReversible (or includeEncrypted) issues `p~` tokens")
+                }
+                Transform::PseudonymizeRegexMatches {
+                    include_reversible: true,
+                    ..
+                } if !main_key => Some("includeReversible issues `p~` tokens"),
+                Transform::Tokenize { .. } if !main_key => Some("it issues `p~` tokens"),
+                Transform::EncryptIp { .. } if !ip_key => {
+                    Some("it encrypts IP addresses (SLUICE_IP_ENCRYPTION_KEY or the main key)")
+                }
+                Transform::Pseudonymize { .. }
+                | Transform::PseudonymizeEmailHeader { .. }
+                | Transform::PseudonymizeRegexMatches { .. }
+                    if encrypted_domains && !main_key =>
+                {
+                    Some(
+                        "EMAIL_DOMAIN_HANDLING=ENCRYPT encrypts the domains of the addresses it pseudonymizes",
+                    )
+                }
+                _ => None,
+            };
+            if let Some(why) = needs {
+                let at = transform.pos();
+                let place = if at.line == 0 {
+                    source.to_owned()
+                } else {
+                    format!("{source}:{at}")
+                };
+                missing.push(format!("  {place}: `{name}`: {why}"));
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(ConfigProblem(format!(
+            "these rules need an encryption key, and none is set:\n{}\nset SLUICE_ENCRYPTION_KEY \
+             (or psoxy's PSOXY_ENCRYPTION_KEY, or --key), or take the reversible options out of \
+             the rules",
+            missing.join("\n")
+        )))
+    }
+
     /// Builds the pseudonymizer (derives the keys: slow, do it once).
     pub fn pseudonymizer(&self) -> Result<Pseudonymizer, SettingsError> {
         let mut b = Pseudonymizer::builder(self.salt.clone())
@@ -297,6 +360,8 @@ pub struct ServeConfig {
     /// Reversible tokens a caller may have refused per minute before its requests carrying
     /// tokens get 429 (`SLUICE_TOKEN_FAILURE_LIMIT`, default 10).
     pub token_failure_limit: u32,
+    /// What the operator should fix (secret files others can read), logged at start-up.
+    pub warnings: Vec<StartupWarning>,
 }
 
 /// Settings of asynchronous request-reply (`Prefer: respond-async`).
@@ -320,6 +385,10 @@ pub struct AsyncConfig {
     /// `SLUICE_JOB_QUEUE` (default 10000): jobs accepted and not yet finished by this replica;
     /// beyond it new ones get 503.
     pub queue_capacity: usize,
+    /// `SLUICE_JOB_QUEUE_PER_CALLER` (default: half the queue, at least 1): jobs one caller may
+    /// have accepted and not yet finished on this replica; beyond it that caller gets 429, so
+    /// one caller cannot fill the queue for everyone.
+    pub queue_per_caller: usize,
     /// `SLUICE_POLL_RATE` (default 10): status, result and list requests per second per caller
     /// (bursts of twice that); beyond it 429.
     pub poll_rate: u32,
@@ -415,6 +484,7 @@ impl AsyncConfig {
                 })
             })
             .collect();
+        let queue_capacity = count("SLUICE_JOB_QUEUE", 10_000)?;
         Ok(Some(Self {
             destination,
             location: settings.location,
@@ -423,7 +493,8 @@ impl AsyncConfig {
             public_base_url,
             lease,
             workers: count("SLUICE_JOB_WORKERS", 32)?,
-            queue_capacity: count("SLUICE_JOB_QUEUE", 10_000)?,
+            queue_capacity,
+            queue_per_caller: count("SLUICE_JOB_QUEUE_PER_CALLER", (queue_capacity / 2).max(1))?,
             poll_rate: u32::try_from(count("SLUICE_POLL_RATE", 10)?).unwrap_or(u32::MAX),
             sweep_interval: duration("SLUICE_SWEEP_INTERVAL", sweep_default)?,
             max_job_body: count("SLUICE_JOB_MAX_BODY_BYTES", 256 << 10)?,
@@ -439,6 +510,71 @@ impl AsyncConfig {
                 format!("{host}-{}-{}", std::process::id(), &suffix[..8])
             }),
         }))
+    }
+}
+
+/// Something at start-up an operator should fix, though the proxy can run with it: logged once
+/// logging is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartupWarning {
+    /// What is wrong, where, and what to do.
+    pub message: String,
+    /// Whether it is dangerous enough to log as an error (the proxy still starts).
+    pub severe: bool,
+}
+
+impl StartupWarning {
+    /// A warning when the secret file at `path` (`what`, e.g. "the bearer token file") can be
+    /// read or changed by users other than its owner. Anyone who can change it can swap in their
+    /// own credential, so a file other users can write is severe. The proxy still starts, as
+    /// psoxy does: refusing would break deployments whose files are otherwise protected (a
+    /// private directory, a container with one user).
+    pub fn for_secret_file(path: &std::path::Path, what: &str) -> Option<Self> {
+        Self::for_file(path, what, 0o077)
+    }
+
+    /// A warning when the file at `path` (`what`), which is not secret but is trusted (a JWKS:
+    /// public keys that decide which tokens are accepted), can be changed by users other than
+    /// its owner.
+    pub fn for_trusted_file(path: &std::path::Path, what: &str) -> Option<Self> {
+        Self::for_file(path, what, 0o022)
+    }
+
+    fn for_file(path: &std::path::Path, what: &str, watched: u32) -> Option<Self> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        if mode & watched == 0 {
+            return None;
+        }
+        let (who, severe) = if mode & 0o002 != 0 {
+            ("ANY USER ON THIS MACHINE CAN REPLACE IT", true)
+        } else if mode & 0o020 != 0 {
+            ("users of its group can change it", false)
+        } else {
+            ("other users can read it", false)
+        };
+        let fix = if watched == 0o077 {
+            "chmod 600"
+        } else {
+            "chmod 644"
+        };
+        Some(Self {
+            message: format!(
+                "{what} {} has mode {mode:04o}: {who}; run `{fix} {}` (sluice starts anyway)",
+                path.display(),
+                path.display()
+            ),
+            severe,
+        })
+    }
+
+    /// Logs the warning.
+    pub fn log(&self) {
+        if self.severe {
+            tracing::error!("{}", self.message);
+        } else {
+            tracing::warn!("{}", self.message);
+        }
     }
 }
 
@@ -540,7 +676,20 @@ impl ServeConfig {
             ));
         };
         let pseudonyms = PseudonymSettings::resolve(env, flags.salt, flags.key)?;
-        let source_credentials = crate::upstream::Credentials::resolve(&spec.source_auth, env)?;
+        pseudonyms.check_keys_for(rules, &rules_source(spec))?;
+        let mut warnings = Vec::new();
+        let source_credentials =
+            crate::upstream::Credentials::resolve(&spec.source_auth, env, &mut warnings)?;
+        if let CallerAuthConfig::Jwt(JwtConfig {
+            jwks: Some(source), ..
+        }) = &caller_auth
+            && !(source.starts_with("http://") || source.starts_with("https://"))
+        {
+            warnings.extend(StartupWarning::for_trusted_file(
+                source.as_ref(),
+                "the JWKS file (SLUICE_JWT_JWKS)",
+            ));
+        }
         let async_jobs = AsyncConfig::resolve(spec, rules, env, flags.public_base_url)?;
         let max_body_bytes = match env.var("SLUICE_MAX_BODY_BYTES") {
             None => 64 << 20,
@@ -592,7 +741,16 @@ impl ServeConfig {
             async_jobs,
             threads,
             side_outputs: side_outputs(&spec.side_outputs, env)?,
+            warnings,
         })
+    }
+}
+
+/// Where a connector's rules were written, for messages: its rules file, or the spec itself.
+pub fn rules_source(spec: &sluice_spec::ConnectorSpec) -> String {
+    match &spec.rules_file {
+        Some(file) => file.value.clone(),
+        None => format!("the `{}` spec's inline rules", spec.name.value),
     }
 }
 
@@ -808,5 +966,137 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    fn load(yaml: &str) -> sluice_spec::LoadedSpec {
+        sluice_spec::parse_spec("t.yaml".as_ref(), yaml).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn rules_that_issue_reversible_tokens_without_a_key_are_refused_naming_each_rule() {
+        let loaded = load(
+            "name: t\ntarget_host: api.example.com\nrules:\n  endpoints:\n    - pathTemplate: /x\n      \
+             transforms:\n        - !<pseudonymize>\n          jsonPaths: ['$.a']\n          \
+             includeReversible: true\n        - !<pseudonymizeRegexMatches>\n          \
+             jsonPaths: ['$.b']\n          regex: '(.*)'\n          includeReversible: true\n        \
+             - !<tokenize>\n          jsonPaths: ['$.c']\n        - !<encryptIp>\n          \
+             jsonPaths: ['$.d']\n        - !<pseudonymize>\n          jsonPaths: ['$.e']\n",
+        );
+        let resolve = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("SLUICE_SALT", "s"), ("SLUICE_API_KEYS", "k")];
+            all.extend_from_slice(pairs);
+            ServeConfig::resolve(
+                &loaded.spec,
+                &loaded.rules,
+                &env(&all),
+                ServeFlags::default(),
+            )
+        };
+        let err = resolve(&[]).unwrap_err().to_string();
+        for line in [
+            "the `t` spec's inline rules:8:11: `pseudonymize`: includeReversible",
+            "the `t` spec's inline rules:11:11: `pseudonymizeRegexMatches`: includeReversible",
+            "the `t` spec's inline rules:15:11: `tokenize`",
+            "the `t` spec's inline rules:17:11: `encryptIp`",
+        ] {
+            assert!(err.contains(line), "missing {line:?} in:\n{err}");
+        }
+        assert!(err.contains("SLUICE_ENCRYPTION_KEY"), "{err}");
+        assert!(
+            !err.contains(":19:"),
+            "a plain pseudonym needs no key: {err}"
+        );
+        assert!(resolve(&[("SLUICE_ENCRYPTION_KEY", "k")]).is_ok());
+        // An IP key alone serves encryptIp, not the others.
+        let err = resolve(&[("SLUICE_IP_ENCRYPTION_KEY", "k")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`tokenize`") && !err.contains("`encryptIp`"),
+            "{err}"
+        );
+
+        // Encrypted email domains need the key wherever addresses are pseudonymized.
+        let plain = load(
+            "name: t\ntarget_host: api.example.com\nrules:\n  endpoints:\n    \
+             - pathTemplate: /x\n      transforms:\n        - !<pseudonymize>\n          \
+             jsonPaths: ['$.e']\n",
+        );
+        let settings = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("SLUICE_SALT", "s")];
+            all.extend_from_slice(pairs);
+            PseudonymSettings::resolve(&env(&all), None, None).unwrap()
+        };
+        assert!(settings(&[]).check_keys_for(&plain.rules, "r.yaml").is_ok());
+        let err = settings(&[("EMAIL_DOMAIN_HANDLING", "encrypt")])
+            .check_keys_for(&plain.rules, "r.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("r.yaml:8:11: `pseudonymize`: EMAIL_DOMAIN_HANDLING=ENCRYPT"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn secret_files_others_can_read_or_change_are_warned_about() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("token");
+        let jwks = dir.path().join("jwks.json");
+        std::fs::write(&token, "t0ken\n").unwrap();
+        std::fs::write(&jwks, r#"{"keys":[]}"#).unwrap();
+        let loaded = load(&format!(
+            "name: t\ntarget_host: api.example.com\nsource_auth: {{ kind: bearer, token_file: \"{}\" }}\n\
+             rules:\n  endpoints:\n    - pathTemplate: /x\n",
+            token.display()
+        ));
+        let jwks_path = jwks.display().to_string();
+        let warnings = |token_mode: u32, jwks_mode: u32| {
+            std::fs::set_permissions(&token, std::fs::Permissions::from_mode(token_mode)).unwrap();
+            std::fs::set_permissions(&jwks, std::fs::Permissions::from_mode(jwks_mode)).unwrap();
+            let e = env(&[("SLUICE_SALT", "s"), ("SLUICE_JWT_JWKS", &jwks_path)]);
+            ServeConfig::resolve(&loaded.spec, &loaded.rules, &e, ServeFlags::default())
+                .unwrap()
+                .warnings
+        };
+        assert_eq!(
+            warnings(0o600, 0o644),
+            [],
+            "private token, public keys: nothing to say"
+        );
+        assert_eq!(warnings(0o400, 0o444), []);
+
+        let readable = warnings(0o644, 0o644);
+        assert_eq!(readable.len(), 1, "{readable:?}");
+        let message = &readable[0].message;
+        assert!(!readable[0].severe);
+        for part in [
+            "bearer token file",
+            &token.display().to_string(),
+            "0644",
+            "other users can read it",
+            "chmod 600",
+        ] {
+            assert!(message.contains(part), "missing {part:?} in {message}");
+        }
+        assert!(
+            !message.contains("t0ken"),
+            "the secret itself is never logged"
+        );
+
+        let world = warnings(0o666, 0o666);
+        assert_eq!(world.len(), 2, "{world:?}");
+        assert!(world.iter().all(|w| w.severe), "{world:?}");
+        assert!(world[0].message.contains("0666") && world[0].message.contains("ANY USER"));
+        assert!(world[1].message.contains("JWKS") && world[1].message.contains(&jwks_path));
+
+        let group = warnings(0o620, 0o664);
+        assert_eq!(group.len(), 2, "{group:?}");
+        assert!(
+            group
+                .iter()
+                .all(|w| !w.severe && w.message.contains("group can change it"))
+        );
     }
 }

@@ -26,7 +26,7 @@ use crate::jobs::{Callback, Created, Job, JobId, JobRequest, JobStatus, NewJob};
 use crate::prefer::AsyncPreference;
 use crate::problem::{CONTENT_TYPE as PROBLEM_JSON, Problem, ProblemType};
 use crate::proxy::{Admitted, Body, Proxy, full_body, problem_response};
-use crate::worker::{Jobs, Start, location_key, read_object};
+use crate::worker::{Jobs, QueueRefusal, Start, location_key, read_object};
 
 /// The header carrying a caller's idempotency key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -87,21 +87,33 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             }
             None => None,
         };
-        let Some(slot) = jobs.queue_slot() else {
-            let mut response = problem_response(
-                Problem::new(
-                    ProblemType::QueueFull,
-                    format!(
-                        "this replica already holds {} jobs; retry later",
-                        jobs.config.queue_capacity
+        let slot = match jobs.caller_queue_slot(&admitted.caller.id) {
+            Ok(slot) => slot,
+            Err(refusal) => {
+                let problem = match refusal {
+                    QueueRefusal::Full => Problem::new(
+                        ProblemType::QueueFull,
+                        format!(
+                            "this replica already holds {} jobs; retry later",
+                            jobs.config.queue_capacity
+                        ),
                     ),
-                ),
-                request_id,
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            return Ok(response);
+                    QueueRefusal::CallerShare => Problem::new(
+                        ProblemType::TooManyRequests,
+                        format!(
+                            "you already have {} jobs queued or running on this replica, your \
+                             share of its queue (SLUICE_JOB_QUEUE_PER_CALLER); retry when one \
+                             has finished",
+                            jobs.config.queue_per_caller
+                        ),
+                    ),
+                };
+                let mut response = problem_response(problem, request_id);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                return Ok(response);
+            }
         };
         let mut request = JobRequest::new(
             admitted.method.as_str(),

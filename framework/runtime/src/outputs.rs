@@ -9,10 +9,11 @@
 //! Local directories are written directly, all of an exchange's files in one blocking task (not
 //! one object-store call, and blocking-thread hand-off, per file), in the layout the object
 //! store reads: each file staged as `<name>#<n>` and renamed into place, the metadata before the
-//! body, so a body that can be seen has its metadata.
+//! body, so a body that can be seen has its metadata. Files are 0600, directories 0700.
 
 use std::cell::RefCell;
 use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -223,7 +224,8 @@ impl LocalWrite {
 }
 
 /// Writes `bytes` to `path` atomically: staged as `<path>#<n>` (the form the object store's
-/// listings skip), then renamed. Creates missing directories.
+/// listings skip), then renamed. The file is 0600 and missing directories are created 0700:
+/// side outputs are personal data, readable by the proxy's user only.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), (PathBuf, std::io::Error)> {
     static STAGE: AtomicU64 = AtomicU64::new(1);
     let mut attempts = 0;
@@ -234,13 +236,14 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), (PathBuf, std::io::Error)
         let opened = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(0o600)
             .open(&staging);
         let mut file = match opened {
             Ok(file) => file,
             Err(e) if attempts < 3 && e.kind() == std::io::ErrorKind::NotFound => {
                 attempts += 1;
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| (dir.to_path_buf(), e))?;
+                    crate::stores::private_dir_all(dir).map_err(|e| (dir.to_path_buf(), e))?;
                 }
                 continue;
             }
@@ -414,6 +417,11 @@ mod tests {
         let path = dir.path().join("20261124").join("req-1");
         write_file(&path, b"body").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"body");
+        // Private whatever the umask: side outputs are personal data.
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
             .unwrap()
             .map(|e| e.unwrap().file_name())

@@ -1,6 +1,7 @@
 //! Opening buckets: a destination URL from the spec (`s3://`, `gs://`, `az://`, `file://`,
 //! `memory://`) becomes an object store, a key prefix inside it and, where the store can presign
-//! URLs, its signer. Cloud credentials come from each provider's standard environment variables
+//! URLs, its signer; local directories and the files in them are private to the proxy's user.
+//! Cloud credentials come from each provider's standard environment variables
 //! (`AWS_*`, `GOOGLE_*`, `AZURE_*`), read by the provider's own client.
 
 use std::sync::Arc;
@@ -34,6 +35,29 @@ pub struct Bucket {
     /// For a local directory, the directory the store's keys live under, so hot paths can
     /// write files without a blocking-thread hand-off per object.
     pub local_root: Option<std::path::PathBuf>,
+}
+
+/// Makes every file and directory this process creates from now on private to its user
+/// (umask `077`, added to the bits the process's umask already masks): files 0600, directories
+/// 0700. Local buckets hold job records, results and side outputs, which are personal data;
+/// object_store's local directory creates its files (through a staging file and a rename) with
+/// the process's umask and takes no mode, so the umask is the one setting that covers every file
+/// it writes. The umask is process-wide: the proxy sets it once at start-up, before it opens any
+/// bucket (see docs/decisions.md).
+pub fn private_new_files() {
+    use rustix::fs::Mode;
+    let private = Mode::from_raw_mode(0o077);
+    let before = rustix::process::umask(private);
+    rustix::process::umask(before | private);
+}
+
+/// Creates `dir` and its missing parents with mode 0700 (whatever the umask).
+pub(crate) fn private_dir_all(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 /// Why [`Bucket::presign_get`] gave no URL.
@@ -104,7 +128,7 @@ impl Bucket {
         let prefix = destination.prefix();
         Ok(match destination.kind() {
             StoreKind::LocalDirectory => {
-                std::fs::create_dir_all(prefix).map_err(|e| fail(&e))?;
+                private_dir_all(std::path::Path::new(prefix)).map_err(|e| fail(&e))?;
                 let store = LocalFileSystem::new_with_prefix(prefix).map_err(|e| fail(&e))?;
                 let root = std::fs::canonicalize(prefix).map_err(|e| fail(&e))?;
                 Self {

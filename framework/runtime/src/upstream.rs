@@ -65,8 +65,14 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// Reads the secrets `auth` names.
-    pub fn resolve(auth: &SourceAuth, env: &impl Env) -> Result<Self, ConfigProblem> {
+    /// Reads the secrets `auth` names; a secret file other users can read or change adds a
+    /// warning to `warnings`.
+    pub fn resolve(
+        auth: &SourceAuth,
+        env: &impl Env,
+        warnings: &mut Vec<crate::config::StartupWarning>,
+    ) -> Result<Self, ConfigProblem> {
+        let warnings = std::cell::RefCell::new(warnings);
         let secret = |env_name: &Option<String>,
                       file: &Option<String>,
                       what: &str|
@@ -77,6 +83,12 @@ impl Credentials {
                 });
             }
             if let Some(path) = file {
+                let about = format!("the {what} file (source_auth)");
+                if let Some(w) =
+                    crate::config::StartupWarning::for_secret_file(path.as_ref(), &about)
+                {
+                    warnings.borrow_mut().push(w);
+                }
                 return std::fs::read_to_string(path)
                     .map(|s| s.trim_end_matches(['\n', '\r']).to_owned())
                     .map_err(|e| {

@@ -5,7 +5,7 @@
 //! nothing about a job that another replica would need.
 //!
 //! A job's life here: [`Proxy::spawn_job`] takes a queue slot (the caller got 503 if there was
-//! none) and waits for a worker slot; the worker claims the job (a conditional write, so of
+//! none, 429 if it already held its share of the queue) and waits for a worker slot; the worker claims the job (a conditional write, so of
 //! several replicas exactly one runs it), runs the request through the same pipeline as a sync
 //! request (upstream call, sanitizing, side outputs), stores the result, finishes the job, then
 //! hands it to the callback sender.
@@ -62,6 +62,8 @@ pub struct Jobs {
     pub(crate) config: AsyncConfig,
     /// Slots for jobs accepted here and not yet finished.
     queue: Arc<Semaphore>,
+    /// How many of those each caller holds (only callers holding some), for the per-caller share.
+    held: Arc<Mutex<HashMap<String, usize>>>,
     /// Slots for jobs running here.
     workers: Arc<Semaphore>,
     /// Jobs running here, to stop them when a caller cancels through this replica.
@@ -107,6 +109,7 @@ impl Jobs {
             store,
             results: bucket,
             queue: Arc::new(Semaphore::new(config.queue_capacity)),
+            held: Arc::new(Mutex::new(HashMap::new())),
             workers: Arc::new(Semaphore::new(config.workers)),
             running: Mutex::new(HashMap::new()),
             queued: Mutex::new(HashSet::new()),
@@ -149,9 +152,37 @@ impl Jobs {
         self.closing.load(Ordering::SeqCst)
     }
 
-    /// A queue slot, if the queue has room.
-    pub(crate) fn queue_slot(&self) -> Option<OwnedSemaphorePermit> {
-        self.queue.clone().try_acquire_owned().ok()
+    /// A queue slot for a recovered job, if the queue has room. Recovered jobs were accepted by
+    /// another replica and count against no caller's share here.
+    pub(crate) fn queue_slot(&self) -> Option<QueueSlot> {
+        let permit = self.queue.clone().try_acquire_owned().ok()?;
+        Some(QueueSlot {
+            _permit: permit,
+            _share: None,
+        })
+    }
+
+    /// A queue slot for a job `caller` is submitting: refused when the queue is full, or when
+    /// the caller already holds its share of it (`SLUICE_JOB_QUEUE_PER_CALLER`).
+    pub(crate) fn caller_queue_slot(&self, caller: &str) -> Result<QueueSlot, QueueRefusal> {
+        let mut held = lock(&self.held);
+        let permit = self
+            .queue
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| QueueRefusal::Full)?;
+        let count = held.get(caller).copied().unwrap_or(0);
+        if count >= self.config.queue_per_caller {
+            return Err(QueueRefusal::CallerShare);
+        }
+        held.insert(caller.to_owned(), count + 1);
+        Ok(QueueSlot {
+            _permit: permit,
+            _share: Some(CallerShare {
+                held: self.held.clone(),
+                caller: caller.to_owned(),
+            }),
+        })
     }
 
     /// Stops job `id` if it runs on this replica (a cancel through another replica reaches it
@@ -168,6 +199,39 @@ impl Jobs {
     }
 }
 
+/// A job's place in this replica's queue, held until the job ends here.
+pub(crate) struct QueueSlot {
+    _permit: OwnedSemaphorePermit,
+    _share: Option<CallerShare>,
+}
+
+/// One job counted against its caller's share of the queue; gives it back when dropped.
+struct CallerShare {
+    held: Arc<Mutex<HashMap<String, usize>>>,
+    caller: String,
+}
+
+impl Drop for CallerShare {
+    fn drop(&mut self) {
+        let mut held = lock(&self.held);
+        if let Some(count) = held.get_mut(&self.caller) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&self.caller);
+            }
+        }
+    }
+}
+
+/// Why a caller's job got no queue slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QueueRefusal {
+    /// The queue is full (503).
+    Full,
+    /// The caller holds its share of the queue already (429).
+    CallerShare,
+}
+
 /// How a queued job starts.
 pub(crate) enum Start {
     /// Accepted here: claim it.
@@ -181,7 +245,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
     pub(crate) fn spawn_job(
         self: &Arc<Self>,
         start: Start,
-        slot: OwnedSemaphorePermit,
+        slot: QueueSlot,
         done: Option<oneshot::Sender<Finished>>,
     ) {
         let Some(jobs) = self.jobs.clone() else {

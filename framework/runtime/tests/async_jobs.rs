@@ -759,3 +759,103 @@ async fn presigned_results_need_a_bucket_that_can_sign() {
         "{message}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_caller_cannot_take_more_than_its_share_of_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("SLUICE_JOB_QUEUE", "4"),
+        ("SLUICE_JOB_QUEUE_PER_CALLER", "2"),
+        ("SLUICE_JOB_WORKERS", "1"),
+        ("SLUICE_POLL_RATE", "1000"),
+    ];
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &env).await;
+    for n in 1..=2 {
+        let accepted = accept(&proxy, "/slow", &[]).await;
+        assert_eq!(
+            accepted.status, 202,
+            "caller A's job {n}: {}",
+            accepted.body
+        );
+    }
+    let third = accept(&proxy, "/slow", &[]).await;
+    assert_eq!(third.status, 429, "{}", third.body);
+    assert!(third.header("retry-after").parse::<u64>().is_ok());
+    assert_eq!(third.json()["type"], "/_sluice/problems/too-many-requests");
+    assert!(
+        third.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("SLUICE_JOB_QUEUE_PER_CALLER"),
+        "{}",
+        third.body
+    );
+    // The queue still has room, and another caller gets it.
+    let other = send(
+        "GET",
+        &proxy.url("/slow"),
+        Some(OTHER_KEY),
+        &[("prefer", "respond-async")],
+    )
+    .await;
+    assert_eq!(other.status, 202, "{}", other.body);
+    // A finished job gives its caller's share back.
+    let first = accept(&proxy, "/slow", &[]).await;
+    assert_eq!(first.status, 429);
+    let listed = send("GET", &proxy.url("/_sluice/jobs"), Some(KEY), &[]).await;
+    let ids: Vec<String> = listed.json()["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|job| job["id"].as_str().unwrap().to_owned())
+        .collect();
+    for id in &ids {
+        settle(&proxy, &format!("/_sluice/jobs/{id}")).await;
+    }
+    // The share is given back as the job's task ends, just after its status is written.
+    let mut again = accept(&proxy, "/slow", &[]).await;
+    for _ in 0..40 {
+        if again.status != 429 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        again = accept(&proxy, "/slow", &[]).await;
+    }
+    assert_eq!(again.status, 202, "{}", again.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_in_local_buckets_are_readable_by_the_proxys_user_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    let sync = send("GET", &proxy.url("/members?per_page=5"), Some(KEY), &[]).await;
+    assert_eq!(sync.status, 200, "{}", sync.body);
+    let accepted = accept(&proxy, "/members?per_page=5", &[]).await;
+    assert_eq!(accepted.status, 202, "{}", accepted.body);
+    let done = settle(&proxy, accepted.header("location")).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+
+    let files = files_under(dir.path());
+    let side = files
+        .iter()
+        .filter(|f| f.starts_with(dir.path().join("sanitized")));
+    let jobs = files
+        .iter()
+        .filter(|f| f.starts_with(dir.path().join("async")));
+    assert!(
+        side.count() >= 2,
+        "side outputs of both requests: {files:?}"
+    );
+    assert!(jobs.count() >= 2, "job states and result: {files:?}");
+    for file in &files {
+        let mode = std::fs::metadata(file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} has mode {mode:o}", file.display());
+        let mut parent = file.parent();
+        while let Some(d) = parent.filter(|d| *d != dir.path()) {
+            let mode = std::fs::metadata(d).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{} has mode {mode:o}", d.display());
+            parent = d.parent();
+        }
+    }
+}

@@ -416,3 +416,105 @@ async fn health_readiness_and_metrics_answer_without_credentials() {
         metrics.body
     );
 }
+
+#[tokio::test]
+async fn jwt_callers_need_a_current_token_with_a_subject_and_no_critical_extensions() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = proxy(
+        &spec_yaml(&format!("{}/token", up.url()), dir.path()),
+        &[
+            ("SLUICE_UPSTREAM", &up.url()),
+            ("SLUICE_API_KEYS", ""),
+            ("SLUICE_JWT_SECRET", "jwt-test-secret"),
+        ],
+    )
+    .await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mint = |header: &Header, claims: serde_json::Value| {
+        encode(
+            header,
+            &claims,
+            &EncodingKey::from_secret(b"jwt-test-secret"),
+        )
+        .unwrap()
+    };
+    let plain = Header::new(Algorithm::HS256);
+    let exp = now + 3600;
+
+    let good = mint(
+        &plain,
+        serde_json::json!({"sub": "pipeline-1", "exp": exp, "nbf": now - 5}),
+    );
+    let answer = get(&p.url("/members"), Some(&good)).await;
+    assert_eq!(answer.status, 200, "a good token passes: {}", answer.body);
+    // Within the 60 s leeway for clock skew, as for `exp`.
+    let skewed = mint(
+        &plain,
+        serde_json::json!({"sub": "pipeline-1", "exp": exp, "nbf": now + 30}),
+    );
+    assert_eq!(get(&p.url("/members"), Some(&skewed)).await.status, 200);
+
+    let mut critical = Header::new(Algorithm::HS256);
+    critical.crit = Some(vec!["exp".into()]);
+    let refused = [
+        (
+            "nbf an hour ahead",
+            mint(
+                &plain,
+                serde_json::json!({"sub": "pipeline-1", "exp": exp, "nbf": now + 3600}),
+            ),
+            "not valid yet",
+        ),
+        (
+            "empty sub",
+            mint(&plain, serde_json::json!({"sub": "", "exp": exp})),
+            "`sub`",
+        ),
+        (
+            "no sub",
+            mint(&plain, serde_json::json!({"exp": exp})),
+            "`sub`",
+        ),
+        (
+            "crit header",
+            mint(
+                &critical,
+                serde_json::json!({"sub": "pipeline-1", "exp": exp}),
+            ),
+            "`crit`",
+        ),
+        (
+            "wrong key",
+            encode(
+                &plain,
+                &serde_json::json!({"sub": "pipeline-1", "exp": exp}),
+                &EncodingKey::from_secret(b"guessed"),
+            )
+            .unwrap(),
+            "the token was refused",
+        ),
+    ];
+    for (what, token, says) in refused {
+        let answer = get(&p.url("/members"), Some(&token)).await;
+        assert_eq!(answer.status, 401, "{what}: {}", answer.body);
+        assert_eq!(answer.headers["content-type"], "application/problem+json");
+        let problem = answer.json();
+        assert_eq!(problem["type"], "/_sluice/problems/unauthorized", "{what}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(says), "{what}: {detail}");
+        assert!(!detail.contains("jwt-test-secret"), "{what}: {detail}");
+    }
+    let proxied = up
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|seen| seen.path_and_query == "/members")
+        .count();
+    assert_eq!(proxied, 2, "only the good tokens' requests went upstream");
+}
