@@ -280,6 +280,8 @@ pub async fn build_proxy<C: Connector, H: Hooks>(
         total_timeout: config.total_timeout,
         max_body: config.max_body_bytes,
         jobs,
+        caller_concurrency: config.caller_concurrency,
+        connections: config.connections,
     }))
 }
 

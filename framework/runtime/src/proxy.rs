@@ -88,6 +88,10 @@ pub struct Proxy<C, H> {
     ready: crate::ops::Readiness,
     /// Asynchronous processing, when enabled.
     pub(crate) jobs: Option<Arc<crate::worker::Jobs>>,
+    /// Upstream calls in flight per caller (synchronous requests).
+    callers: crate::caller_limits::CallerLimits,
+    /// Limits on callers' connections, applied by the server.
+    pub(crate) connections: crate::config::ConnectionSettings,
 }
 
 /// The parts of a [`Proxy`], assembled by the caller.
@@ -110,6 +114,10 @@ pub struct Parts<C, H> {
     pub max_body: usize,
     /// Asynchronous processing, when enabled.
     pub jobs: Option<crate::worker::Jobs>,
+    /// Upstream calls one caller may have in flight at once (synchronous requests).
+    pub caller_concurrency: usize,
+    /// Limits on callers' connections, applied by the server.
+    pub connections: crate::config::ConnectionSettings,
 }
 
 impl<C: Connector, H: Hooks> Proxy<C, H> {
@@ -134,6 +142,8 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             max_body: parts.max_body,
             ready,
             jobs: parts.jobs.map(Arc::new),
+            callers: crate::caller_limits::CallerLimits::new(parts.caller_concurrency),
+            connections: parts.connections,
         }
     }
 
@@ -265,11 +275,34 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 return Ok(answer);
             }
         }
+        let Some(_slot) = self.callers.enter(&admitted.caller.id) else {
+            return Ok(self.too_many_calls(&admitted.path, request_id));
+        };
         let answer = self.execute(admitted, request_id).await?;
         let mut response = Response::new(full_body(Bytes::from(answer.body)));
         *response.status_mut() = answer.status;
         *response.headers_mut() = answer.headers;
         Ok(response)
+    }
+
+    /// The answer to a caller that already has its limit of upstream calls in flight.
+    fn too_many_calls(&self, path: &str, request_id: &str) -> Response<Body> {
+        let mut response = problem_response(
+            Problem::new(
+                ProblemType::TooManyRequests,
+                format!(
+                    "this caller already has {} requests in flight upstream; retry after one \
+                     has been answered",
+                    self.callers.limit()
+                ),
+            )
+            .at(path),
+            request_id,
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        response
     }
 
     /// Phases 1 and 2: who is calling, and whether the rules allow the request. Reads the body
