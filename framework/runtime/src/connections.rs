@@ -119,11 +119,12 @@ impl Registry {
         })
     }
 
-    /// Closes up to a 64th of the open connections (at least one), the longest-idle first,
-    /// leaving those with a request open; returns how many. For when descriptors run out.
+    /// Closes a 16th of the open connections (at least 8), the longest-idle first, leaving
+    /// those with a request open; returns how many. For when descriptors run out: the accept
+    /// loop waits a little after each failure, so each round frees room for several.
     pub(crate) fn shed_idle(&self) -> usize {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let batch = (open.len() / 64).max(1);
+        let batch = (open.len() / 16).max(8);
         shed(&mut open, batch)
     }
 
