@@ -904,4 +904,54 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn connection_limits_default_from_the_open_file_limit_and_bad_values_say_what_is_expected() {
+        assert_eq!(default_max_connections(Some(1024)), 512);
+        assert_eq!(default_max_connections(Some(1 << 20)), 16_384);
+        assert_eq!(default_max_connections(Some(1)), 1);
+        assert_eq!(default_max_connections(None), 1024);
+        let resolved = ConnectionSettings::resolve(&env(&[])).unwrap();
+        assert_eq!(
+            (
+                resolved.header_timeout,
+                resolved.idle_timeout,
+                resolved.h2_max_streams
+            ),
+            (
+                std::time::Duration::from_secs(10),
+                std::time::Duration::from_secs(60),
+                100
+            )
+        );
+        assert_eq!(
+            resolved.max_connections,
+            default_max_connections(open_file_limit())
+        );
+        let set = ConnectionSettings::resolve(&env(&[
+            ("SLUICE_HEADER_TIMEOUT", "2s"),
+            ("SLUICE_IDLE_TIMEOUT", "500ms"),
+            ("SLUICE_MAX_CONNECTIONS", "64"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (set.header_timeout, set.idle_timeout, set.max_connections),
+            (
+                std::time::Duration::from_secs(2),
+                std::time::Duration::from_millis(500),
+                64
+            )
+        );
+        for (var, bad) in [
+            ("SLUICE_HEADER_TIMEOUT", "0s"),
+            ("SLUICE_IDLE_TIMEOUT", "soon"),
+            ("SLUICE_MAX_CONNECTIONS", "0"),
+            ("SLUICE_H2_MAX_STREAMS", "-1"),
+        ] {
+            let err = ConnectionSettings::resolve(&env(&[(var, bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(&format!("{var}={bad}: expected")), "{err}");
+        }
+    }
 }
