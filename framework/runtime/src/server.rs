@@ -8,6 +8,11 @@
 //! [`shard`]), so a request never waits for a wake-up on another core. Async jobs recovered from
 //! other replicas are handed to the serving threads too, leaving the accepting runtime free.
 //! [`serve`] serves on the calling runtime instead, for embedding and tests.
+//!
+//! Both keep callers' connections within the limits of [`crate::connections`]: a header
+//! timeout, an idle timeout and a cap on open connections (at which the longest-idle make
+//! room), with failed accepts backed off; and at most `h2_max_streams` requests at once on one
+//! HTTP/2 connection.
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -201,8 +201,24 @@ async fn a_caller_over_its_concurrent_upstream_calls_gets_429_and_others_still_p
             tokio::spawn(async move { support::get(&url, Some("test-key")).await })
         })
         .collect();
-    // The /slow route takes 1.5 s: both are upstream now.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Once the upstream has seen both, they hold the caller's two slots for 1.5 s.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let slow_seen = || {
+        upstream
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.path_and_query == "/slow")
+            .count()
+    };
+    while slow_seen() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the upstream never saw both calls"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let third = support::get(&url, Some("test-key")).await;
     assert_eq!(third.status, 429, "{}", third.body);
     assert_eq!(third.header("retry-after"), "1");
