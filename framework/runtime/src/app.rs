@@ -292,6 +292,8 @@ pub async fn build_proxy<C: Connector, H: Hooks>(
         max_body: config.max_body_bytes,
         token_failure_limit: config.token_failure_limit,
         jobs,
+        caller_concurrency: config.caller_concurrency,
+        connections: config.connections,
     }))
 }
 

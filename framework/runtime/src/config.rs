@@ -362,6 +362,113 @@ pub struct ServeConfig {
     pub token_failure_limit: u32,
     /// What the operator should fix (secret files others can read), logged at start-up.
     pub warnings: Vec<StartupWarning>,
+    /// Limits on callers' connections.
+    pub connections: ConnectionSettings,
+    /// `SLUICE_CALLER_CONCURRENCY` (default 32): upstream calls one caller may have in flight
+    /// at once for synchronous requests; beyond it 429.
+    pub caller_concurrency: usize,
+}
+
+/// Limits on callers' connections, so that idle or slow ones cannot use up the process's file
+/// descriptors (see `server`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    /// `SLUICE_HEADER_TIMEOUT` (default 10s): how long a connection with no request in flight
+    /// may take, from its first byte (or from being opened), to send a complete request head.
+    pub header_timeout: std::time::Duration,
+    /// `SLUICE_IDLE_TIMEOUT` (default 60s): how long a connection with no request in flight
+    /// may stay silent before it is closed.
+    pub idle_timeout: std::time::Duration,
+    /// `SLUICE_MAX_CONNECTIONS` (default: half the open-file soft limit, at most 16384):
+    /// callers' connections open at once. At the cap the longest-idle connection is closed to
+    /// make room; with none idle, the new one is.
+    pub max_connections: usize,
+    /// `SLUICE_H2_MAX_STREAMS` (default 100): concurrent requests on one HTTP/2 connection.
+    pub h2_max_streams: u32,
+}
+
+impl Default for ConnectionSettings {
+    fn default() -> Self {
+        Self {
+            header_timeout: std::time::Duration::from_secs(10),
+            idle_timeout: std::time::Duration::from_secs(60),
+            max_connections: default_max_connections(open_file_limit()),
+            h2_max_streams: 100,
+        }
+    }
+}
+
+/// The most connections served at once by default: half the open-file limit (the other half is
+/// left to upstream connections, buckets, side-output files and the runtime), and at most
+/// 16384, which bounds the memory idle connections hold (some kilobytes each) where the limit
+/// is in the millions. Without a known limit, 1024 (half the usual 1024 soft limit, doubled
+/// for systems that raise it).
+pub fn default_max_connections(open_file_limit: Option<u64>) -> usize {
+    match open_file_limit {
+        Some(limit) => usize::try_from(limit / 2)
+            .unwrap_or(usize::MAX)
+            .clamp(1, 16_384),
+        None => 1024,
+    }
+}
+
+/// The process's open-file soft limit (`RLIMIT_NOFILE`), when it has a finite one.
+pub fn open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+impl ConnectionSettings {
+    /// Resolves the connection limits from the environment.
+    pub fn resolve(env: &impl Env) -> Result<Self, ConfigProblem> {
+        let defaults = Self::default();
+        let duration = |var: &'static str, default: std::time::Duration| match env.var(var) {
+            None => Ok(default),
+            Some(text) => sluice_spec::duration::SpecDuration::parse(&text)
+                .map(|d| d.get())
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    ConfigProblem(format!(
+                        "{var}={text}: expected a duration above zero, like 10s or 500ms"
+                    ))
+                }),
+        };
+        let max_connections = positive(env, "SLUICE_MAX_CONNECTIONS", defaults.max_connections)?;
+        let h2_max_streams = positive(env, "SLUICE_H2_MAX_STREAMS", 100)?;
+        Ok(Self {
+            header_timeout: duration("SLUICE_HEADER_TIMEOUT", defaults.header_timeout)?,
+            idle_timeout: duration("SLUICE_IDLE_TIMEOUT", defaults.idle_timeout)?,
+            max_connections,
+            h2_max_streams: u32::try_from(h2_max_streams).map_err(|_| {
+                ConfigProblem(format!(
+                    "SLUICE_H2_MAX_STREAMS={h2_max_streams}: expected at most {}",
+                    u32::MAX
+                ))
+            })?,
+        })
+    }
+}
+
+/// The positive whole number `var` holds, or `default` when it is not set.
+fn positive(env: &impl Env, var: &'static str, default: usize) -> Result<usize, ConfigProblem> {
+    match env.var(var) {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                ConfigProblem(format!("{var}={text}: expected a positive whole number"))
+            }),
+    }
 }
 
 /// Settings of asynchronous request-reply (`Prefer: respond-async`).
@@ -742,6 +849,8 @@ impl ServeConfig {
             threads,
             side_outputs: side_outputs(&spec.side_outputs, env)?,
             warnings,
+            connections: ConnectionSettings::resolve(env)?,
+            caller_concurrency: positive(env, "SLUICE_CALLER_CONCURRENCY", 32)?,
         })
     }
 }
@@ -1098,5 +1207,55 @@ mod tests {
                 .iter()
                 .all(|w| !w.severe && w.message.contains("group can change it"))
         );
+    }
+
+    #[test]
+    fn connection_limits_default_from_the_open_file_limit_and_bad_values_say_what_is_expected() {
+        assert_eq!(default_max_connections(Some(1024)), 512);
+        assert_eq!(default_max_connections(Some(1 << 20)), 16_384);
+        assert_eq!(default_max_connections(Some(1)), 1);
+        assert_eq!(default_max_connections(None), 1024);
+        let resolved = ConnectionSettings::resolve(&env(&[])).unwrap();
+        assert_eq!(
+            (
+                resolved.header_timeout,
+                resolved.idle_timeout,
+                resolved.h2_max_streams
+            ),
+            (
+                std::time::Duration::from_secs(10),
+                std::time::Duration::from_secs(60),
+                100
+            )
+        );
+        assert_eq!(
+            resolved.max_connections,
+            default_max_connections(open_file_limit())
+        );
+        let set = ConnectionSettings::resolve(&env(&[
+            ("SLUICE_HEADER_TIMEOUT", "2s"),
+            ("SLUICE_IDLE_TIMEOUT", "500ms"),
+            ("SLUICE_MAX_CONNECTIONS", "64"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (set.header_timeout, set.idle_timeout, set.max_connections),
+            (
+                std::time::Duration::from_secs(2),
+                std::time::Duration::from_millis(500),
+                64
+            )
+        );
+        for (var, bad) in [
+            ("SLUICE_HEADER_TIMEOUT", "0s"),
+            ("SLUICE_IDLE_TIMEOUT", "soon"),
+            ("SLUICE_MAX_CONNECTIONS", "0"),
+            ("SLUICE_H2_MAX_STREAMS", "-1"),
+        ] {
+            let err = ConnectionSettings::resolve(&env(&[(var, bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(&format!("{var}={bad}: expected")), "{err}");
+        }
     }
 }

@@ -10,7 +10,9 @@
 pub mod app;
 pub mod auth;
 pub mod callback;
+mod caller_limits;
 pub mod config;
+mod connections;
 pub mod connector;
 pub mod engine;
 pub mod job_routes;

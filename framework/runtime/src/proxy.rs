@@ -91,6 +91,10 @@ pub struct Proxy<C, H> {
     token_failures: TokenFailures,
     /// Asynchronous processing, when enabled.
     pub(crate) jobs: Option<Arc<crate::worker::Jobs>>,
+    /// Upstream calls in flight per caller (synchronous requests).
+    callers: crate::caller_limits::CallerLimits,
+    /// Limits on callers' connections, applied by the server.
+    pub(crate) connections: crate::config::ConnectionSettings,
 }
 
 /// The parts of a [`Proxy`], assembled by the caller.
@@ -115,6 +119,10 @@ pub struct Parts<C, H> {
     pub token_failure_limit: u32,
     /// Asynchronous processing, when enabled.
     pub jobs: Option<crate::worker::Jobs>,
+    /// Upstream calls one caller may have in flight at once (synchronous requests).
+    pub caller_concurrency: usize,
+    /// Limits on callers' connections, applied by the server.
+    pub connections: crate::config::ConnectionSettings,
 }
 
 impl<C: Connector, H: Hooks> Proxy<C, H> {
@@ -140,6 +148,8 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             ready,
             token_failures: TokenFailures::new(parts.token_failure_limit),
             jobs: parts.jobs.map(Arc::new),
+            callers: crate::caller_limits::CallerLimits::new(parts.caller_concurrency),
+            connections: parts.connections,
         }
     }
 
@@ -272,11 +282,34 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 return Ok(answer);
             }
         }
+        let Some(_slot) = self.callers.enter(&admitted.caller.id) else {
+            return Ok(self.too_many_calls(&admitted.path, request_id));
+        };
         let answer = self.execute(admitted, request_id).await?;
         let mut response = Response::new(full_body(Bytes::from(answer.body)));
         *response.status_mut() = answer.status;
         *response.headers_mut() = answer.headers;
         Ok(response)
+    }
+
+    /// The answer to a caller that already has its limit of upstream calls in flight.
+    fn too_many_calls(&self, path: &str, request_id: &str) -> Response<Body> {
+        let mut response = problem_response(
+            Problem::new(
+                ProblemType::TooManyRequests,
+                format!(
+                    "this caller already has {} requests in flight upstream; retry after one \
+                     has been answered",
+                    self.callers.limit()
+                ),
+            )
+            .at(path),
+            request_id,
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        response
     }
 
     /// Phases 1 and 2: who is calling, and whether the rules allow the request. Reads the body
