@@ -108,11 +108,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                         ),
                     ),
                 };
-                let mut response = problem_response(problem, request_id);
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-                return Ok(response);
+                return Ok(problem_response(problem.with_retry_after(5), request_id));
             }
         };
         let mut request = JobRequest::new(
@@ -292,16 +288,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         let path = request.uri().path().to_owned();
         match self.job_route_inner(route, &request, request_id).await {
             Ok(response) => response,
-            Err(problem) => {
-                let retry = problem.status == 429;
-                let mut response = problem_response(problem.at(path), request_id);
-                if retry {
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from(POLL_AFTER_SECONDS));
-                }
-                response
-            }
+            Err(problem) => problem_response(problem.at(path), request_id),
         }
     }
 
@@ -329,7 +316,8 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                     "this caller polls more than {} times a second; wait for the Retry-After",
                     jobs.config.poll_rate
                 ),
-            ));
+            )
+            .with_retry_after(POLL_AFTER_SECONDS));
         }
         let method = request.method();
         let parts: Vec<&str> = route.trim_end_matches('/').split('/').collect();

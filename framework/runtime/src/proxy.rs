@@ -283,19 +283,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             }
         }
         let Some(_slot) = self.callers.enter(&admitted.caller.id) else {
-            return Ok(self.too_many_calls(&admitted.path, request_id));
-        };
-        let answer = self.execute(admitted, request_id).await?;
-        let mut response = Response::new(full_body(Bytes::from(answer.body)));
-        *response.status_mut() = answer.status;
-        *response.headers_mut() = answer.headers;
-        Ok(response)
-    }
-
-    /// The answer to a caller that already has its limit of upstream calls in flight.
-    fn too_many_calls(&self, path: &str, request_id: &str) -> Response<Body> {
-        let mut response = problem_response(
-            Problem::new(
+            return Err(Problem::new(
                 ProblemType::TooManyRequests,
                 format!(
                     "this caller already has {} requests in flight upstream; retry after one \
@@ -303,13 +291,13 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                     self.callers.limit()
                 ),
             )
-            .at(path),
-            request_id,
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        response
+            .with_retry_after(1));
+        };
+        let answer = self.execute(admitted, request_id).await?;
+        let mut response = Response::new(full_body(Bytes::from(answer.body)));
+        *response.status_mut() = answer.status;
+        *response.headers_mut() = answer.headers;
+        Ok(response)
     }
 
     /// Phases 1 and 2: who is calling, and whether the rules allow the request. Reads the body
