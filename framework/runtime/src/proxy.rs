@@ -1,7 +1,7 @@
 //! The life of a proxied request, phase by phase: caller authentication, routing against the
 //! rules, the upstream request (only allowed headers, tokens decrypted, upstream credentials),
 //! the upstream's answer (decompressed), sanitizing, the caller's response (only allowlisted
-//! headers), side outputs. [`Hooks`] let a team act between phases. Every refusal or failure is
+//! headers, each sanitized by [`crate::response_headers`]), side outputs. [`Hooks`] let a team act between phases. Every refusal or failure is
 //! an RFC 9457 problem with the request id.
 
 use std::io::Read as _;
@@ -449,7 +449,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             }
         };
         let links = LinkTarget {
-            request: &upstream_uri.to_string(),
+            request: &upstream_uri,
             base: self.upstream.base(),
             policy: self.engine.policy(),
             public_base: self

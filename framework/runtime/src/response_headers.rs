@@ -78,7 +78,7 @@ impl std::fmt::Debug for ResponseHeaders {
 #[derive(Debug, Clone, Copy)]
 pub struct LinkTarget<'a> {
     /// The upstream URL the answer came from (relative references resolve against it).
-    pub request: &'a str,
+    pub request: &'a http::Uri,
     /// The upstream's configured base URL: a kept link has its scheme and authority, and starts
     /// with its path.
     pub base: &'a http::Uri,
@@ -620,7 +620,7 @@ fn relation_types(rel: &str) -> Option<String> {
 /// The proxy's URL for a link to the upstream, when the link is to the upstream's scheme,
 /// authority and base path, without user info or fragment, and the rules allow `GET` on it.
 fn proxied_url(reference: &str, target: &LinkTarget<'_>) -> Option<String> {
-    let request = url::Url::parse(target.request).ok()?;
+    let request = url::Url::parse(&target.request.to_string()).ok()?;
     let url = request.join(reference).ok()?;
     let base = target.base;
     let same_origin = Some(url.scheme()) == base.scheme_str()
@@ -670,6 +670,7 @@ mod tests {
         headers: ResponseHeaders,
         policy: RequestPolicy,
         base: http::Uri,
+        request: http::Uri,
     }
 
     impl Fixture {
@@ -679,12 +680,15 @@ mod tests {
                 headers: ResponseHeaders::new(&rules, "salt"),
                 policy: RequestPolicy::new(&rules),
                 base: "http://api.example:8080".parse().unwrap(),
+                request: "http://api.example:8080/orgs/acme/members?page=1"
+                    .parse()
+                    .unwrap(),
             }
         }
 
         fn target(&self) -> LinkTarget<'_> {
             LinkTarget {
-                request: "http://api.example:8080/orgs/acme/members?page=1",
+                request: &self.request,
                 base: &self.base,
                 policy: &self.policy,
                 public_base: None,
@@ -911,8 +915,11 @@ mod tests {
     fn links_use_the_public_base_url_and_the_upstream_base_path() {
         let f = Fixture::new(RULES);
         let base: http::Uri = "https://ghe.example/api/v3/".parse().unwrap();
+        let request = "https://ghe.example/api/v3/orgs/acme/members"
+            .parse()
+            .unwrap();
         let target = LinkTarget {
-            request: "https://ghe.example/api/v3/orgs/acme/members",
+            request: &request,
             base: &base,
             policy: &f.policy,
             public_base: Some("https://proxy.example"),
