@@ -836,6 +836,7 @@ pub fn rules() -> ::sluice::spec::Rules {
         default_scope_id_for_source: ::core::option::Option::None,
         allow_all_endpoints: false,
         allowed_request_headers: ::std::vec::Vec::new(),
+        allowed_response_headers: ::core::option::Option::None,
         definitions: ::std::collections::BTreeMap::from([]),
         endpoints: ::std::vec::Vec::from([
             ::sluice::spec::rules::Endpoint {
@@ -859,6 +860,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                         "X-GitHub-Api-Version".to_owned(),
                     ]),
                 ),
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::None,
                 transforms: ::std::vec::Vec::new(),
@@ -956,6 +958,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                         "If-None-Match".to_owned(),
                     ]),
                 ),
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -1188,6 +1191,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                         "If-None-Match".to_owned(),
                     ]),
                 ),
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -1615,6 +1619,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                         "If-None-Match".to_owned(),
                     ]),
                 ),
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -2209,6 +2214,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                         "If-None-Match".to_owned(),
                     ]),
                 ),
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -2572,6 +2578,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                         "If-None-Match".to_owned(),
                     ]),
                 ),
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -3273,6 +3280,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                         "If-None-Match".to_owned(),
                     ]),
                 ),
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -3599,6 +3607,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                         "If-None-Match".to_owned(),
                     ]),
                 ),
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -4063,6 +4072,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                         "If-None-Match".to_owned(),
                     ]),
                 ),
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(

@@ -444,6 +444,7 @@ pub fn rules() -> ::sluice::spec::Rules {
         default_scope_id_for_source: ::core::option::Option::None,
         allow_all_endpoints: false,
         allowed_request_headers: ::std::vec::Vec::new(),
+        allowed_response_headers: ::core::option::Option::None,
         definitions: ::std::collections::BTreeMap::from([]),
         endpoints: ::std::vec::Vec::from([
             ::sluice::spec::rules::Endpoint {
@@ -528,6 +529,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -943,6 +945,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -2093,6 +2096,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(

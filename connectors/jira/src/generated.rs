@@ -569,6 +569,7 @@ pub fn rules() -> ::sluice::spec::Rules {
         default_scope_id_for_source: ::core::option::Option::None,
         allow_all_endpoints: false,
         allowed_request_headers: ::std::vec::Vec::new(),
+        allowed_response_headers: ::core::option::Option::None,
         definitions: ::std::collections::BTreeMap::from([]),
         endpoints: ::std::vec::Vec::from([
             ::sluice::spec::rules::Endpoint {
@@ -705,6 +706,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -2175,6 +2177,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -2889,6 +2892,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -3343,6 +3347,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -3858,6 +3863,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -4012,6 +4018,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -4163,6 +4170,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(

@@ -554,6 +554,7 @@ pub fn rules() -> ::sluice::spec::Rules {
         default_scope_id_for_source: ::core::option::Option::None,
         allow_all_endpoints: false,
         allowed_request_headers: ::std::vec::Vec::new(),
+        allowed_response_headers: ::core::option::Option::None,
         definitions: ::std::collections::BTreeMap::from([]),
         endpoints: ::std::vec::Vec::from([
             ::sluice::spec::rules::Endpoint {
@@ -632,6 +633,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                 allowed_request_headers: ::core::option::Option::Some(
                     ::std::vec::Vec::from(["ConsistencyLevel".to_owned()]),
                 ),
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -1080,6 +1082,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                 allowed_request_headers: ::core::option::Option::Some(
                     ::std::vec::Vec::from(["ConsistencyLevel".to_owned()]),
                 ),
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -1407,6 +1410,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -2284,6 +2288,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -2843,6 +2848,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(

@@ -534,6 +534,7 @@ pub fn rules() -> ::sluice::spec::Rules {
         default_scope_id_for_source: ::core::option::Option::None,
         allow_all_endpoints: false,
         allowed_request_headers: ::std::vec::Vec::new(),
+        allowed_response_headers: ::core::option::Option::None,
         definitions: ::std::collections::BTreeMap::from([]),
         endpoints: ::std::vec::Vec::from([
             ::sluice::spec::rules::Endpoint {
@@ -615,6 +616,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -1034,6 +1036,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -1765,6 +1768,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -2153,6 +2157,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -2535,6 +2540,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(

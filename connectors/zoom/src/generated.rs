@@ -595,6 +595,7 @@ pub fn rules() -> ::sluice::spec::Rules {
         default_scope_id_for_source: ::core::option::Option::None,
         allow_all_endpoints: false,
         allowed_request_headers: ::std::vec::Vec::new(),
+        allowed_response_headers: ::core::option::Option::None,
         definitions: ::std::collections::BTreeMap::from([]),
         endpoints: ::std::vec::Vec::from([
             ::sluice::spec::rules::Endpoint {
@@ -683,6 +684,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -1138,6 +1140,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -1560,6 +1563,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -1868,6 +1872,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -2222,6 +2227,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(
@@ -2538,6 +2544,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ]),
                 ),
                 allowed_request_headers: ::core::option::Option::None,
+                allowed_response_headers: ::core::option::Option::None,
                 request_body: ::core::option::Option::None,
                 response_schema: ::core::option::Option::Some(::sluice::spec::response_schema::ResponseSchema {
                     schema_type: ::core::option::Option::Some(

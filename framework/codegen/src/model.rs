@@ -304,6 +304,7 @@ impl ToRust for Rules {
         let default_scope = self.default_scope_id_for_source.to_rust();
         let allow_all = self.allow_all_endpoints;
         let headers = self.allowed_request_headers.to_rust();
+        let response_headers = self.allowed_response_headers.to_rust();
         let definitions = self.definitions.to_rust();
         let endpoints = self.endpoints.to_rust();
         quote! {
@@ -311,6 +312,7 @@ impl ToRust for Rules {
                 default_scope_id_for_source: #default_scope,
                 allow_all_endpoints: #allow_all,
                 allowed_request_headers: #headers,
+                allowed_response_headers: #response_headers,
                 definitions: #definitions,
                 endpoints: #endpoints,
             }
@@ -328,6 +330,7 @@ impl ToRust for Endpoint {
             query_param_schemas,
             allowed_methods,
             allowed_request_headers,
+            allowed_response_headers,
             request_body,
             response_schema,
             transforms,
@@ -340,6 +343,10 @@ impl ToRust for Endpoint {
             ("query_param_schemas", query_param_schemas.to_rust()),
             ("allowed_methods", allowed_methods.to_rust()),
             ("allowed_request_headers", allowed_request_headers.to_rust()),
+            (
+                "allowed_response_headers",
+                allowed_response_headers.to_rust(),
+            ),
             ("request_body", request_body.to_rust()),
             ("response_schema", response_schema.to_rust()),
             ("transforms", transforms.to_rust()),

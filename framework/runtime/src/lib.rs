@@ -25,6 +25,7 @@ pub mod prefer;
 pub mod problem;
 pub mod proxy;
 pub mod pseudonym;
+pub mod response_headers;
 pub mod sanitize;
 pub mod server;
 pub mod stores;

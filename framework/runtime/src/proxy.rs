@@ -1,7 +1,7 @@
 //! The life of a proxied request, phase by phase: caller authentication, routing against the
 //! rules, the upstream request (only allowed headers, tokens decrypted, upstream credentials),
 //! the upstream's answer (decompressed), sanitizing, the caller's response (only allowlisted
-//! headers), side outputs. [`Hooks`] let a team act between phases. Every refusal or failure is
+//! headers, each sanitized by [`crate::response_headers`]), side outputs. [`Hooks`] let a team act between phases. Every refusal or failure is
 //! an RFC 9457 problem with the request id.
 
 use std::io::Read as _;
@@ -25,19 +25,9 @@ use crate::policy::upstream_target;
 use crate::prefer::AsyncPreference;
 use crate::problem::{CONTENT_TYPE as PROBLEM_JSON, Problem, ProblemType};
 use crate::pseudonym::{Pseudonymizer, REVERSIBLE_PREFIX};
+use crate::response_headers::{Conditional, LinkTarget, ResponseHeaders};
 use crate::token_failures::TokenFailures;
 use crate::upstream::{Upstream, UpstreamError};
-
-/// Response headers passed from the upstream to the caller; everything else is dropped.
-const RESPONSE_HEADERS: [&str; 7] = [
-    "content-type",
-    "cache-control",
-    "etag",
-    "link",
-    "expires",
-    "last-modified",
-    "retry-after",
-];
 
 /// The header carrying the request id, both ways.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -82,6 +72,7 @@ pub struct Proxy<C, H> {
     auth: CallerAuth,
     upstream: Upstream,
     outputs: SideOutputs,
+    response_headers: ResponseHeaders,
     /// The metrics, also served at `/_sluice/metrics`.
     pub metrics: Metrics,
     pub(crate) total_timeout: std::time::Duration,
@@ -136,7 +127,10 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         let endpoints = parts.connector.rules().endpoints.len();
         let metrics =
             Metrics::with_endpoints((0..endpoints).map(|e| endpoint_label_of(&parts.connector, e)));
+        let response_headers =
+            ResponseHeaders::new(parts.connector.rules(), parts.pseudonymizer.keys().salt());
         Self {
+            response_headers,
             engine: Engine::new(parts.connector, parts.pseudonymizer),
             hooks: parts.hooks,
             auth: parts.auth,
@@ -258,6 +252,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             None => AsyncPreference::default(),
         };
         let idempotency_key = crate::job_routes::idempotency_key(request.headers())?;
+        let conditional = Conditional::from_request(request.method(), request.headers());
         let admitted = self.admit(request, endpoint).await?;
         if let Some(jobs) = &self.jobs {
             if preference.respond_async {
@@ -294,6 +289,12 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             .with_retry_after(1));
         };
         let answer = self.execute(admitted, request_id).await?;
+        if let Some(headers) = conditional.not_modified(answer.status, &answer.headers) {
+            let mut response = Response::new(full_body(Bytes::new()));
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            *response.headers_mut() = headers;
+            return Ok(response);
+        }
         let mut response = Response::new(full_body(Bytes::from(answer.body)));
         *response.status_mut() = answer.status;
         *response.headers_mut() = answer.headers;
@@ -440,6 +441,9 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             header::ACCEPT_ENCODING,
             HeaderValue::from_static("gzip, deflate, br"),
         );
+        // The caller holds hashed tags the upstream cannot recognise; the proxy evaluates them
+        // (see `Conditional`).
+        headers.remove(header::IF_NONE_MATCH);
         let mut upstream_request = UpstreamRequest {
             endpoint,
             method: method.clone(),
@@ -449,9 +453,10 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         self.hooks.before_upstream(&mut upstream_request)?;
 
         // Phase 4: the upstream's answer.
+        let upstream_uri = self.upstream.uri(&upstream_request.path_and_query);
         let mut builder = Request::builder()
             .method(upstream_request.method.clone())
-            .uri(self.upstream.uri(&upstream_request.path_and_query));
+            .uri(upstream_uri.clone());
         if let Some(h) = builder.headers_mut() {
             *h = upstream_request.headers;
         }
@@ -503,14 +508,18 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 .with_status(status.as_u16()));
             }
         };
-        let mut headers = HeaderMap::new();
-        for (name, value) in &upstream_response.headers {
-            let keep = RESPONSE_HEADERS.contains(&name.as_str())
-                || name.as_str().starts_with("x-ratelimit-");
-            if keep {
-                headers.append(name.clone(), value.clone());
-            }
-        }
+        let links = LinkTarget {
+            request: &upstream_uri,
+            base: self.upstream.base(),
+            policy: self.engine.policy(),
+            public_base: self
+                .jobs
+                .as_ref()
+                .and_then(|j| j.config.public_base_url.as_deref()),
+        };
+        let headers = self
+            .response_headers
+            .filter(endpoint, &upstream_response.headers, &links);
         let mut caller_response = CallerResponse {
             endpoint,
             status,

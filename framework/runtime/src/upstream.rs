@@ -303,6 +303,11 @@ impl Upstream {
         self.max_body
     }
 
+    /// The upstream's base URL (scheme, authority, optional path prefix).
+    pub fn base(&self) -> &Uri {
+        &self.base
+    }
+
     /// The URI for `path_and_query` on this upstream.
     pub fn uri(&self, path_and_query: &str) -> Uri {
         let prefix = self.base.path().trim_end_matches('/');

@@ -518,3 +518,129 @@ async fn jwt_callers_need_a_current_token_with_a_subject_and_no_critical_extensi
         .count();
     assert_eq!(proxied, 2, "only the good tokens' requests went upstream");
 }
+
+/// A connector for `/paged/members` and `/members`, with `extra` rules-level fields and
+/// `paged` fields on the `/paged/members` endpoint.
+fn headers_spec(extra: &str, paged: &str) -> String {
+    format!(
+        r#"name: testapi
+target_host: api.example.com
+rules:
+{extra}
+  endpoints:
+    - pathTemplate: /paged/members
+      allowedQueryParams: [page, per_page]
+      allowedRequestHeaders: [If-None-Match]
+{paged}
+      transforms:
+        - !<pseudonymize>
+          jsonPaths: ['$[*].login']
+    - pathTemplate: /members
+"#
+    )
+}
+
+#[tokio::test]
+async fn response_headers_are_checked_against_their_grammar_and_sanitized() {
+    let up = upstream().await;
+    let p = proxy(&headers_spec("", ""), &[("SLUICE_UPSTREAM", &up.url())]).await;
+
+    let answer = get(&p.url("/paged/members?page=1"), Some("test-key")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // Of three links, only the one to the upstream that the rules allow is kept, pointing at
+    // the proxy; the `title` parameter goes.
+    assert_eq!(
+        answer.header("link"),
+        "</paged/members?page=2>; rel=\"next\""
+    );
+    let next_path = answer
+        .header("link")
+        .trim_start_matches('<')
+        .split('>')
+        .next();
+    let next = get(&p.url(next_path.unwrap()), Some("test-key")).await;
+    assert_eq!(next.status, 200, "pagination works through the proxy");
+    // The ETag is a keyed hash of the upstream's, still weak.
+    let etag = answer.header("etag");
+    assert!(etag.starts_with("W/\"") && etag.len() == 47, "{etag}");
+    assert!(
+        !etag.contains("583231") && !etag.contains("octocat"),
+        "{etag}"
+    );
+    // A date that is not a date is dropped, a date is kept; only the charset of the type.
+    assert!(answer.headers.get("last-modified").is_none());
+    assert_eq!(answer.header("expires"), "Sun, 06 Nov 1994 08:49:37 GMT");
+    assert_eq!(
+        answer.header("content-type"),
+        "application/json; charset=utf-8"
+    );
+    assert_eq!(answer.header("x-ratelimit-remaining"), "4999");
+    assert!(answer.headers.get("x-github-request-id").is_none());
+    assert!(!format!("{:?}", answer.headers).contains("583231"));
+}
+
+#[tokio::test]
+async fn a_conditional_request_is_answered_304_by_the_proxy() {
+    let up = upstream().await;
+    let p = proxy(&headers_spec("", ""), &[("SLUICE_UPSTREAM", &up.url())]).await;
+    let url = p.url("/paged/members?page=1");
+    let first = get(&url, Some("test-key")).await;
+    let etag = first.header("etag").to_owned();
+
+    let again = support::send("GET", &url, Some("test-key"), &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status, 304, "{}", again.body);
+    assert_eq!(again.body, "");
+    assert_eq!(again.header("etag"), etag);
+    // The upstream was asked (the answer may have changed) without the caller's tag, although
+    // the rules forward If-None-Match.
+    assert_eq!(up.seen.lock().unwrap().len(), 2);
+    assert!(!up.last().headers.contains_key("if-none-match"));
+
+    // Several tags, one of them ours, compared weakly.
+    let strong = etag.trim_start_matches("W/");
+    let listed = format!("\"other\", {strong}");
+    let again = support::send("GET", &url, Some("test-key"), &[("if-none-match", &listed)]).await;
+    assert_eq!(again.status, 304);
+
+    // The upstream's own tag means nothing to the proxy: a full answer.
+    let raw = support::send(
+        "GET",
+        &url,
+        Some("test-key"),
+        &[("if-none-match", "W/\"583231-octocat\"")],
+    )
+    .await;
+    assert_eq!(raw.status, 200);
+    assert!(raw.body.contains("Bot"), "{}", raw.body);
+    assert!(!up.last().headers.contains_key("if-none-match"));
+}
+
+#[tokio::test]
+async fn allowed_response_headers_add_and_remove_headers() {
+    let up = upstream().await;
+    let p = proxy(
+        &headers_spec(
+            "  allowedResponseHeaders: [Content-Type]",
+            "      allowedResponseHeaders: [content-type, Link, X-GitHub-Request-Id]",
+        ),
+        &[("SLUICE_UPSTREAM", &up.url())],
+    )
+    .await;
+
+    // The endpoint's own list: a custom header added, ETag and rate limits removed.
+    let paged = get(&p.url("/paged/members?page=1"), Some("test-key")).await;
+    assert_eq!(paged.status, 200, "{}", paged.body);
+    assert_eq!(paged.header("x-github-request-id"), "C0FF:EE");
+    assert_eq!(
+        paged.header("link"),
+        "</paged/members?page=2>; rel=\"next\""
+    );
+    for removed in ["etag", "expires", "x-ratelimit-remaining"] {
+        assert!(paged.headers.get(removed).is_none(), "{removed}");
+    }
+    // The rules-level list, for an endpoint without one: only the content type.
+    let members = get(&p.url("/members"), Some("test-key")).await;
+    assert_eq!(members.status, 200, "{}", members.body);
+    assert_eq!(members.header("content-type"), "application/json");
+    assert!(members.headers.get("x-ratelimit-remaining").is_none());
+}

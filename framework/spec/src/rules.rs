@@ -34,6 +34,19 @@ pub struct Rules {
     #[schemars(example = vec!["Accept"])]
     pub allowed_request_headers: Vec<String>,
 
+    /// Response headers passed back to the caller for every endpoint without its own list
+    /// (sluice's own field; psoxy has none). When present, it replaces sluice's default list
+    /// (`Content-Type`, `Cache-Control`, `ETag`, `Link`, `Expires`, `Last-Modified`,
+    /// `Retry-After`, `X-RateLimit-*`): exactly the named headers pass (names are
+    /// case-insensitive; `X-RateLimit-*` names the whole family). Headers sluice knows are
+    /// checked against their grammar and sanitized (dates re-emitted, `ETag` hashed, `Link`
+    /// kept only for URLs the rules allow, rewritten to the proxy). Any other named header
+    /// passes only when its value is visible ASCII: the spec author vouches that it carries no
+    /// personal data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = vec!["Content-Type", "ETag", "Link", "X-RateLimit-*", "X-GitHub-Request-Id"])]
+    pub allowed_response_headers: Option<Vec<String>>,
+
     /// Named response schemas that any endpoint's `responseSchema` can use with
     /// `$ref: "#/definitions/<name>"`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -92,6 +105,14 @@ pub struct Endpoint {
     )]
     #[schemars(example = vec!["Accept", "X-GitHub-Api-Version"])]
     pub allowed_request_headers: Option<Vec<String>>,
+
+    /// Response headers passed back to the caller for this endpoint (sluice's own field). When
+    /// present, it overrides the rules-level `allowedResponseHeaders` and sluice's default list;
+    /// the semantics are the same: exactly these headers pass, known ones checked against their
+    /// grammar and sanitized, others only with a visible-ASCII value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = vec!["Content-Type", "Link", "X-RateLimit-Remaining"])]
+    pub allowed_response_headers: Option<Vec<String>>,
 
     /// A JSON schema a request body must satisfy (psoxy's `requestBody`); kept as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]

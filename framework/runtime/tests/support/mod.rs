@@ -54,7 +54,8 @@ impl Upstream {
     }
 }
 
-/// Starts the upstream. Routes: `/members`, `/gzip/members`, `/gzip/large` (1 MiB once decoded), `/slow` (1.5 s), `/error` (500 with
+/// Starts the upstream. Routes: `/members`, `/paged/members` (members with GitHub-like
+/// `Link`, `ETag`, dates and a custom header), `/gzip/members`, `/gzip/large` (1 MiB once decoded), `/slow` (1.5 s), `/error` (500 with
 /// an HTML body), `/token` (POST: `tok-N`, expiring in 2 s).
 pub async fn upstream() -> Upstream {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -140,6 +141,34 @@ async fn answer(
             response
                 .headers_mut()
                 .insert("content-encoding", "gzip".parse().unwrap());
+            response
+        }
+        "/paged/members" => {
+            // What a GitHub-like upstream puts in its headers: ids, emails, other hosts.
+            let host = req
+                .headers()
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let mut response = json(StatusCode::OK, MEMBERS.as_bytes().to_vec());
+            let headers = response.headers_mut();
+            let link = format!(
+                "<http://{host}/paged/members?page=2>; rel=\"next\"; title=\"octocat\", \
+                 <http://{host}/paged/members?page=9&email=octocat%40acme.com>; rel=\"last\", \
+                 <https://evil.example/paged/members?page=1>; rel=\"first\""
+            );
+            headers.insert("link", link.parse().unwrap());
+            headers.insert("etag", "W/\"583231-octocat\"".parse().unwrap());
+            headers.insert("last-modified", "last Tuesday, octocat".parse().unwrap());
+            headers.insert("expires", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+            headers.insert(
+                "content-type",
+                "application/json; charset=utf-8; user=583231"
+                    .parse()
+                    .unwrap(),
+            );
+            headers.insert("x-github-request-id", "C0FF:EE".parse().unwrap());
             response
         }
         "/slow" => {
