@@ -291,6 +291,7 @@ pub async fn build_proxy<C: Connector, H: Hooks>(
         total_timeout: config.total_timeout,
         max_body: config.max_body_bytes,
         token_failure_limit: config.token_failure_limit,
+        public_base_url: config.public_base_url.clone(),
         jobs,
         caller_concurrency: config.caller_concurrency,
         connections: config.connections,

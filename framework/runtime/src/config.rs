@@ -362,6 +362,9 @@ pub struct ServeConfig {
     pub token_failure_limit: u32,
     /// What the operator should fix (secret files others can read), logged at start-up.
     pub warnings: Vec<StartupWarning>,
+    /// The proxy's URL as callers reach it (`--public-base-url`, `SLUICE_PUBLIC_BASE_URL`), for
+    /// absolute job `Location`s and the links in `Link` headers; relative without it.
+    pub public_base_url: Option<String>,
     /// Limits on callers' connections.
     pub connections: ConnectionSettings,
     /// `SLUICE_CALLER_CONCURRENCY` (default 32): upstream calls one caller may have in flight
@@ -454,6 +457,27 @@ impl ConnectionSettings {
             })?,
         })
     }
+}
+
+/// `--public-base-url`, else `SLUICE_PUBLIC_BASE_URL`: the proxy's URL as callers reach it,
+/// without a trailing `/` (absolute job `Location`s, links rewritten to the proxy).
+fn public_base_url(flag: Option<String>, env: &impl Env) -> Result<Option<String>, ConfigProblem> {
+    flag.or_else(|| env.var("SLUICE_PUBLIC_BASE_URL"))
+        .map(|url| {
+            let trimmed = url.trim_end_matches('/').to_owned();
+            let ok = trimmed.parse::<http::Uri>().ok().is_some_and(|u| {
+                matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some()
+            });
+            if ok {
+                Ok(trimmed)
+            } else {
+                Err(ConfigProblem(format!(
+                    "public base URL `{url}` (SLUICE_PUBLIC_BASE_URL / --public-base-url) is \
+                     not an http(s) URL, like https://proxy.example"
+                )))
+            }
+        })
+        .transpose()
 }
 
 /// The positive whole number `var` holds, or `default` when it is not set.
@@ -560,23 +584,6 @@ impl AsyncConfig {
             std::time::Duration::from_secs(10),
             std::time::Duration::from_secs(3600),
         );
-        let public_base_url = public_base_url
-            .or_else(|| env.var("SLUICE_PUBLIC_BASE_URL"))
-            .map(|url| {
-                let trimmed = url.trim_end_matches('/').to_owned();
-                let ok = trimmed.parse::<http::Uri>().ok().is_some_and(|u| {
-                    matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some()
-                });
-                if ok {
-                    Ok(trimmed)
-                } else {
-                    Err(ConfigProblem(format!(
-                        "public base URL `{url}` (SLUICE_PUBLIC_BASE_URL / --public-base-url) is \
-                         not an http(s) URL, like https://proxy.example"
-                    )))
-                }
-            })
-            .transpose()?;
         let required_endpoints = settings
             .required
             .iter()
@@ -797,7 +804,8 @@ impl ServeConfig {
                 "the JWKS file (SLUICE_JWT_JWKS)",
             ));
         }
-        let async_jobs = AsyncConfig::resolve(spec, rules, env, flags.public_base_url)?;
+        let public_base_url = public_base_url(flags.public_base_url, env)?;
+        let async_jobs = AsyncConfig::resolve(spec, rules, env, public_base_url.clone())?;
         let max_body_bytes = match env.var("SLUICE_MAX_BODY_BYTES") {
             None => 64 << 20,
             Some(v) => v.parse().map_err(|_| {
@@ -849,6 +857,7 @@ impl ServeConfig {
             threads,
             side_outputs: side_outputs(&spec.side_outputs, env)?,
             warnings,
+            public_base_url,
             connections: ConnectionSettings::resolve(env)?,
             caller_concurrency: positive(env, "SLUICE_CALLER_CONCURRENCY", 32)?,
         })

@@ -204,6 +204,73 @@ impl RequestPolicy {
         })
     }
 
+    /// `GET path?query` (raw) made acceptable to the rules by replacing each path parameter or
+    /// query value that the matching endpoint takes only as a reversible pseudonym (its schema
+    /// has `format: reversible-pseudonym`, possibly among `or` alternatives) by
+    /// `tokenize(value)`; `None` when no endpoint then allows it. Links in upstream headers go
+    /// through this, so a caller can follow them through the proxy without seeing the value.
+    pub fn with_reversible_tokens(
+        &self,
+        path: &str,
+        query: Option<&str>,
+        tokenize: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<(String, Option<String>)> {
+        let token_for = |raw: &str| {
+            let value = percent_decode_str(raw).decode_utf8().ok()?;
+            tokenize(&value)
+        };
+        for endpoint in &self.endpoints {
+            let PathMatcher::Template(template) = &endpoint.path else {
+                continue;
+            };
+            let Some(values) = template.matches(path) else {
+                continue;
+            };
+            let mut new_path = path.to_owned();
+            // Replaced back to front, so earlier offsets stay valid.
+            for (name, value) in values.iter().rev() {
+                let wants = endpoint.path_schemas.iter().any(|(n, check)| {
+                    n == name && check.wants_token() && check.validate(value).is_err()
+                });
+                if wants {
+                    let start = value.as_ptr() as usize - path.as_ptr() as usize;
+                    new_path.replace_range(start..start + value.len(), &token_for(value)?);
+                }
+            }
+            let new_query = match query {
+                None => None,
+                Some(q) => {
+                    let mut pairs = Vec::new();
+                    for pair in q.split('&') {
+                        let (raw_name, raw_value) = match pair.split_once('=') {
+                            Some((n, v)) => (n, Some(v)),
+                            None => (pair, None),
+                        };
+                        let name = parse_query(raw_name).pop().map(|(n, _)| n);
+                        let wants = |value: &str| {
+                            endpoint.query_schemas.iter().any(|(n, check)| {
+                                Some(n) == name.as_ref()
+                                    && check.wants_token()
+                                    && percent_decode_str(value)
+                                        .decode_utf8()
+                                        .is_ok_and(|v| check.validate(&v).is_err())
+                            })
+                        };
+                        pairs.push(match raw_value {
+                            Some(v) if wants(v) => format!("{raw_name}={}", token_for(v)?),
+                            _ => pair.to_owned(),
+                        });
+                    }
+                    Some(pairs.join("&"))
+                }
+            };
+            if self.check("GET", &new_path, new_query.as_deref()).is_ok() {
+                return Some((new_path, new_query));
+            }
+        }
+        None
+    }
+
     /// The refusal for a request no endpoint allowed: the first near miss, or "no endpoint".
     pub fn refusal(method: &str, path: &str, near_miss: Option<Problem>) -> Problem {
         near_miss
@@ -453,6 +520,11 @@ impl ParamCheck {
             ors: schema.ors.iter().map(ParamCheck::new).collect(),
             required: schema.required == Some(true),
         }
+    }
+
+    /// Whether the schema takes reversible pseudonyms (alone or as one alternative).
+    fn wants_token(&self) -> bool {
+        self.reversible_pseudonym || self.ors.iter().any(ParamCheck::wants_token)
     }
 
     /// `Ok` or the reason, phrased to follow "parameter `x` = `v` ".
@@ -759,6 +831,62 @@ endpoints:
         );
         assert!(p.check("GET", "/issues", Some("q=bug;filter")).is_ok());
         assert!(p.check("GET", "/issues", Some("q=bug;FILTER")).is_err());
+    }
+
+    #[test]
+    fn values_the_rules_take_as_reversible_pseudonyms_get_one() {
+        let p = policy(
+            r#"
+endpoints:
+  - pathTemplate: /users/{user}/repos
+    allowedQueryParams: [page, owner]
+    pathParameterSchemas:
+      user: { format: reversible-pseudonym }
+    queryParamSchemas:
+      page: { type: integer }
+      owner: { or: [ { format: reversible-pseudonym }, { enum: [me] } ] }
+"#,
+        );
+        let keyed = &*KEYED;
+        let tokenize = |v: &str| {
+            keyed
+                .tokenize(&serde_json::json!(v), None)
+                .ok()?
+                .as_str()
+                .map(str::to_owned)
+        };
+        let (path, query) = p
+            .with_reversible_tokens(
+                "/users/octocat/repos",
+                Some("page=2&owner=ann%40acme.com"),
+                &tokenize,
+            )
+            .unwrap();
+        let user = tokenize("octocat").unwrap();
+        let owner = tokenize("ann@acme.com").unwrap();
+        assert_eq!(path, format!("/users/{user}/repos"));
+        assert_eq!(query, Some(format!("page=2&owner={owner}")));
+        // What a caller sends back opens to the original values.
+        let (upstream, q) = upstream_target(keyed, &path, query.as_deref()).unwrap();
+        assert_eq!(upstream, "/users/octocat/repos");
+        assert_eq!(q.as_deref(), Some("page=2&owner=ann@acme.com"));
+        // Values that pass as they are stay; what cannot pass at all is refused.
+        assert_eq!(
+            p.with_reversible_tokens("/users/octocat/repos", Some("owner=me"), &tokenize)
+                .unwrap()
+                .1
+                .as_deref(),
+            Some("owner=me")
+        );
+        assert!(
+            p.with_reversible_tokens("/users/octocat/repos", Some("page=x"), &tokenize)
+                .is_none()
+        );
+        assert!(
+            p.with_reversible_tokens("/users/octocat/repos", None, &|_| None)
+                .is_none(),
+            "no key, no token"
+        );
     }
 
     #[test]

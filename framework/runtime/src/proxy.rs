@@ -80,6 +80,8 @@ pub struct Proxy<C, H> {
     ready: crate::ops::Readiness,
     /// Callers' refused reversible tokens, to throttle those who keep sending them.
     token_failures: TokenFailures,
+    /// The proxy's URL as callers reach it (links in `Link` headers are rewritten to it).
+    public_base_url: Option<String>,
     /// Asynchronous processing, when enabled.
     pub(crate) jobs: Option<Arc<crate::worker::Jobs>>,
     /// Upstream calls in flight per caller (synchronous requests).
@@ -108,6 +110,8 @@ pub struct Parts<C, H> {
     pub max_body: usize,
     /// Refused reversible tokens a caller may send per minute (see [`TokenFailures`]).
     pub token_failure_limit: u32,
+    /// The proxy's URL as callers reach it, for links rewritten to the proxy.
+    pub public_base_url: Option<String>,
     /// Asynchronous processing, when enabled.
     pub jobs: Option<crate::worker::Jobs>,
     /// Upstream calls one caller may have in flight at once (synchronous requests).
@@ -141,6 +145,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             max_body: parts.max_body,
             ready,
             token_failures: TokenFailures::new(parts.token_failure_limit),
+            public_base_url: parts.public_base_url,
             jobs: parts.jobs.map(Arc::new),
             callers: crate::caller_limits::CallerLimits::new(parts.caller_concurrency),
             connections: parts.connections,
@@ -508,14 +513,19 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 .with_status(status.as_u16()));
             }
         };
+        let pseudonymizer = self.engine.pseudonymizer();
+        let tokenize = |value: &str| {
+            let token = pseudonymizer
+                .tokenize(&serde_json::Value::from(value), None)
+                .ok()?;
+            token.as_str().map(str::to_owned)
+        };
         let links = LinkTarget {
             request: &upstream_uri,
             base: self.upstream.base(),
             policy: self.engine.policy(),
-            public_base: self
-                .jobs
-                .as_ref()
-                .and_then(|j| j.config.public_base_url.as_deref()),
+            public_base: self.public_base_url.as_deref(),
+            tokenize: &tokenize,
         };
         let headers = self
             .response_headers

@@ -75,7 +75,7 @@ impl std::fmt::Debug for ResponseHeaders {
 }
 
 /// Where links may point and where they are rewritten to.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct LinkTarget<'a> {
     /// The upstream URL the answer came from (relative references resolve against it).
     pub request: &'a http::Uri,
@@ -86,6 +86,9 @@ pub struct LinkTarget<'a> {
     pub policy: &'a RequestPolicy,
     /// The proxy's public base URL (`SLUICE_PUBLIC_BASE_URL`), else links become `/path?query`.
     pub public_base: Option<&'a str>,
+    /// A value's reversible token (`tokenize`), for link values the rules accept only as
+    /// reversible pseudonyms; `None` without an encryption key.
+    pub tokenize: &'a (dyn Fn(&str) -> Option<String> + Sync),
 }
 
 /// Header names, exact or `prefix*`, lowercased.
@@ -173,6 +176,9 @@ impl ResponseHeaders {
             http_date(text)?
         } else if *name == header::RETRY_AFTER {
             whole_number(text).or_else(|| http_date(text))?
+        } else if *name == "x-ratelimit-resource" {
+            // GitHub's name of the limit that applies (`core`, `search`, `code_scanning_upload`).
+            rate_limit_resource(text)?
         } else if name.as_str().starts_with("x-ratelimit-") {
             whole_number(text)?
         } else if *name == header::CONTENT_TYPE {
@@ -341,6 +347,13 @@ fn whole_number(text: &str) -> Option<String> {
 }
 
 /// RFC 9110 `tchar`.
+/// A rate-limit resource name: lowercase letters and `_`, at most 32.
+fn rate_limit_resource(text: &str) -> Option<String> {
+    let ok =
+        (1..=32).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    ok.then(|| text.to_owned())
+}
+
 fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
@@ -638,12 +651,19 @@ fn proxied_url(reference: &str, target: &LinkTarget<'_>) -> Option<String> {
         return None;
     }
     let query = url.query();
-    target.policy.check("GET", path, query).ok()?;
+    crate::policy::check_path(path).ok()?;
+    let (path, query) = match target.policy.check("GET", path, query) {
+        Ok(_) => (path.to_owned(), query.map(str::to_owned)),
+        // Values the rules take only as reversible pseudonyms get one, as the body's do.
+        Err(_) => target
+            .policy
+            .with_reversible_tokens(path, query, target.tokenize)?,
+    };
     let mut out = target.public_base.unwrap_or_default().to_owned();
-    out.push_str(path);
+    out.push_str(&path);
     if let Some(query) = query {
         out.push('?');
-        out.push_str(query);
+        out.push_str(&query);
     }
     Some(out)
 }
@@ -692,6 +712,7 @@ mod tests {
                 base: &self.base,
                 policy: &self.policy,
                 public_base: None,
+                tokenize: &|_| None,
             }
         }
 
@@ -912,6 +933,29 @@ mod tests {
     }
 
     #[test]
+    fn link_values_the_rules_take_as_reversible_pseudonyms_become_tokens() {
+        let f = Fixture::new(
+            "endpoints:\n  - pathTemplate: /user/{id}/followers\n    allowedQueryParams: [page]\n    pathParameterSchemas:\n      id: { format: reversible-pseudonym }\n",
+        );
+        // A stand-in of a real token's shape: `p~` and 43 base64url characters.
+        let tokenize = |v: &str| Some(format!("p~{v:A<43}"));
+        let target = LinkTarget {
+            tokenize: &tokenize,
+            ..f.target()
+        };
+        let value = b"<http://api.example:8080/user/583231/followers?page=2>; rel=next, </user/..%2F/followers>; rel=last";
+        let mut upstream = HeaderMap::new();
+        upstream.insert(header::LINK, HeaderValue::from_bytes(value).unwrap());
+        let out = f.headers.filter(0, &upstream, &target);
+        assert_eq!(
+            out.get(header::LINK).unwrap(),
+            "</user/p~583231AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/followers?page=2>; rel=\"next\""
+        );
+        // Without a key there is no token, and the link is dropped.
+        assert!(f.headers.filter(0, &upstream, &f.target()).get(header::LINK).is_none());
+    }
+
+    #[test]
     fn links_use_the_public_base_url_and_the_upstream_base_path() {
         let f = Fixture::new(RULES);
         let base: http::Uri = "https://ghe.example/api/v3/".parse().unwrap();
@@ -923,6 +967,7 @@ mod tests {
             base: &base,
             policy: &f.policy,
             public_base: Some("https://proxy.example"),
+            tokenize: &|_| None,
         };
         let out = |v: &'static str| {
             let mut upstream = HeaderMap::new();
