@@ -1,8 +1,8 @@
 //! The life of a proxied request, phase by phase: caller authentication, routing against the
 //! rules, the upstream request (only allowed headers, tokens decrypted, upstream credentials),
 //! the upstream's answer (decompressed), sanitizing, the caller's response (only allowlisted
-//! headers, each sanitized by [`crate::response_headers`]), side outputs. [`Hooks`] let a team act between phases. Every refusal or failure is
-//! an RFC 9457 problem with the request id.
+//! headers, each sanitized by [`crate::response_headers`]), side outputs. [`Hooks`] let a team
+//! act between phases. Every refusal or failure is an RFC 9457 problem with the request id.
 
 use std::io::Read as _;
 use std::sync::Arc;

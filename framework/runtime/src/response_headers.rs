@@ -952,7 +952,12 @@ mod tests {
             "</user/p~583231AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/followers?page=2>; rel=\"next\""
         );
         // Without a key there is no token, and the link is dropped.
-        assert!(f.headers.filter(0, &upstream, &f.target()).get(header::LINK).is_none());
+        assert!(
+            f.headers
+                .filter(0, &upstream, &f.target())
+                .get(header::LINK)
+                .is_none()
+        );
     }
 
     #[test]
