@@ -90,6 +90,21 @@ rules:
         q: { pattern: "^[a-z:;]+$" }
 "#;
 
+/// An upstream, and a proxy for [`RULES`] in front of it that lets a caller send any number of
+/// bad tokens (the attacks need many; the throttle has its own test).
+async fn unthrottled() -> (support::Upstream, support::Proxy) {
+    let up = upstream().await;
+    let proxy = proxy(
+        RULES,
+        &[
+            ("SLUICE_UPSTREAM", &up.url()),
+            ("SLUICE_TOKEN_FAILURE_LIMIT", "100000"),
+        ],
+    )
+    .await;
+    (up, proxy)
+}
+
 /// Everything but the request id: status, headers (dates and ids aside) and body.
 fn comparable(answer: &Answer) -> (u16, Vec<(String, String)>, Value) {
     let mut body = answer.json();
@@ -106,15 +121,7 @@ fn comparable(answer: &Answer) -> (u16, Vec<(String, String)>, Value) {
 
 #[tokio::test]
 async fn every_altered_token_gets_the_same_answer_and_nothing_goes_upstream() {
-    let up = upstream().await;
-    let proxy = proxy(
-        RULES,
-        &[
-            ("SLUICE_UPSTREAM", &up.url()),
-            ("SLUICE_TOKEN_FAILURE_LIMIT", "100000"),
-        ],
-    )
-    .await;
+    let (up, proxy) = unthrottled().await;
     let p = pseudonymizer();
     let token = issued(&p, "octocat");
     let good = get(&proxy.url(&format!("/users/{token}")), Some("test-key")).await;
@@ -170,15 +177,7 @@ async fn every_altered_token_gets_the_same_answer_and_nothing_goes_upstream() {
 
 #[tokio::test]
 async fn forged_tokens_never_reach_the_upstream() {
-    let up = upstream().await;
-    let proxy = proxy(
-        RULES,
-        &[
-            ("SLUICE_UPSTREAM", &up.url()),
-            ("SLUICE_TOKEN_FAILURE_LIMIT", "100000"),
-        ],
-    )
-    .await;
+    let (up, proxy) = unthrottled().await;
     let p = pseudonymizer();
     let token = issued(&p, "octocat");
     // The forgery works on the cipher: each altered token decrypts, padding and all, to the
