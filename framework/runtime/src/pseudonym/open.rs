@@ -157,6 +157,35 @@ fn pkcs7_unpadded_len(plain: &[u8]) -> (Choice, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pseudonym::hash::b64url;
+
+    /// A token made with the salt and key but without PKCS7 padding: its prefix is the pseudonym
+    /// of all 16 bytes it decrypts to. Only the padding check refuses it; each check holds on
+    /// its own, not just through the prefix.
+    #[test]
+    fn a_token_whose_prefix_matches_but_whose_padding_is_wrong_is_refused() {
+        use cbc::cipher::block_padding::NoPadding;
+        use cbc::cipher::{BlockModeEncrypt, KeyIvInit};
+        let p = Pseudonymizer::builder("salt")
+            .encryption_key("secret")
+            .build()
+            .unwrap();
+        let block = *b"sixteen bytes!!\0";
+        let prefix = salted_hash_bytes(&block, "salt");
+        let key = pbkdf2::pbkdf2_hmac_array::<sha2::Sha256, 32>(b"secret", b"salt", 65_536);
+        let iv: [u8; IV_LEN] = prefix[..IV_LEN].try_into().unwrap();
+        let ciphertext = cbc::Encryptor::<aes::Aes256>::new(&key.into(), &iv.into())
+            .encrypt_padded_vec::<NoPadding>(&block);
+        let token = format!("p~{}", b64url(&[&prefix[..], &ciphertext].concat()));
+        assert!(
+            matches!(
+                p.decrypt_token(&token),
+                Err(TokenError::BadPadding { position: 0 })
+            ),
+            "{:?}",
+            p.decrypt_token(&token)
+        );
+    }
 
     #[test]
     fn padding_is_checked_byte_by_byte() {
