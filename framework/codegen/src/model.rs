@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
+use sluice_spec::augment::{Augment, AugmentKind, ExtractionRule};
 use sluice_spec::connector::{
     AsyncSettings, ConnectorSpec, ResultLocation, SideOutput, SideOutputContent, SourceAuth,
 };
@@ -19,7 +20,6 @@ use sluice_spec::jsonpath::{
 use sluice_spec::param::{ParamType, ParameterSchema};
 use sluice_spec::regex::SpecRegex;
 use sluice_spec::response_schema::{ResponseSchema, SchemaType};
-use sluice_spec::augment::{Augment, AugmentKind, ExtractionRule};
 use sluice_spec::rules::{Endpoint, Rules};
 use sluice_spec::transform::{Encoding, Selection, Transform};
 use sluice_spec::{Located, destination::Destination, duration::SpecDuration};

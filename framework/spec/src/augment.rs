@@ -288,7 +288,10 @@ impl WrittenAugment {
         );
         note("classes", self.classes.as_ref().map(Located::pos));
         note("extractions", self.extractions.as_ref().map(Located::pos));
-        note("sourceFields", self.source_fields.as_ref().map(Located::pos));
+        note(
+            "sourceFields",
+            self.source_fields.as_ref().map(Located::pos),
+        );
         present
     }
 }
@@ -464,7 +467,8 @@ impl<'de> Deserialize<'de> for Augment {
         };
         let method = match (tag_name, &written.method) {
             (Some(tag), method) => {
-                let kind = AugmentMethod::from_name(tag).ok_or_else(|| unknown(tag, start, true))?;
+                let kind =
+                    AugmentMethod::from_name(tag).ok_or_else(|| unknown(tag, start, true))?;
                 if let Some(method) = method.as_ref().filter(|m| m.value != tag) {
                     return Err(located_error(
                         method.pos(),
@@ -601,14 +605,12 @@ mod tests {
 
     #[test]
     fn tagged_and_method_forms_load_alike() {
-        let tagged = parse(
-            "- !<textDigest>\n  jsonPaths: ['$..body.content']\n  keywords: [write]\n",
-        )
-        .unwrap();
-        let method = parse(
-            "- method: textDigest\n  jsonPaths: ['$..body.content']\n  keywords: [write]\n",
-        )
-        .unwrap();
+        let tagged =
+            parse("- !<textDigest>\n  jsonPaths: ['$..body.content']\n  keywords: [write]\n")
+                .unwrap();
+        let method =
+            parse("- method: textDigest\n  jsonPaths: ['$..body.content']\n  keywords: [write]\n")
+                .unwrap();
         assert_eq!(tagged, method);
         assert_eq!(tagged[0].method(), AugmentMethod::TextDigest);
         assert_eq!(

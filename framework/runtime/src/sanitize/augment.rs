@@ -107,10 +107,10 @@ fn apply_at(augment: &Augment, doc: &mut Value, pointer: &str) {
         Value::Null => {}
         // A selected object is both the input and where the result goes.
         Value::Object(_) if augment.inner_json_path.is_none() => {
-            if let Some(v) = compute(augment, source) {
-                if let Value::Object(map) = source {
-                    map.insert(format!("+self:{method}"), v);
-                }
+            if let Some(v) = compute(augment, source)
+                && let Value::Object(map) = source
+            {
+                map.insert(format!("+self:{method}"), v);
             }
         }
         _ => {
@@ -263,7 +263,10 @@ pub(crate) fn satisfies(value: &Value, schema: &Value) -> bool {
     if let Some(t) = s.get("type") {
         let ok = match t {
             Value::String(t) => has_type(value, t),
-            Value::Array(ts) => ts.iter().filter_map(Value::as_str).any(|t| has_type(value, t)),
+            Value::Array(ts) => ts
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|t| has_type(value, t)),
             _ => true,
         };
         if !ok {
@@ -340,7 +343,11 @@ mod tests {
         let indented: String = yaml.lines().map(|l| format!("      {l}\n")).collect();
         let src = format!("endpoints:\n  - pathTemplate: /x\n    augments:\n{indented}");
         let rules = sluice_spec::parse_rules("t.yaml".as_ref(), &src).unwrap();
-        rules.endpoints[0].augments.iter().map(|a| a.value.clone()).collect()
+        rules.endpoints[0]
+            .augments
+            .iter()
+            .map(|a| a.value.clone())
+            .collect()
     }
 
     fn run(yaml: &str, mut doc: Value) -> (Outcome, Value) {
@@ -377,10 +384,16 @@ mod tests {
         // Keywords: case-insensitive whole tokens of word characters; a phrase never matches,
         // nor does a blank keyword; the map comes first, by keyword.
         assert_eq!(
-            digest("Write code, WRITE tests; code_review", &["write", "code", "generate image", " "]),
+            digest(
+                "Write code, WRITE tests; code_review",
+                &["write", "code", "generate image", " "]
+            ),
             r#"{"keywords":{"code":1,"write":2},"length":36,"word_count":5}"#
         );
-        assert_eq!(digest("nothing here", &["write"]), r#"{"length":12,"word_count":2}"#);
+        assert_eq!(
+            digest("nothing here", &["write"]),
+            r#"{"length":12,"word_count":2}"#
+        );
     }
 
     #[test]
@@ -432,14 +445,17 @@ mod tests {
 
     #[test]
     fn inner_json_path_digests_inside_embedded_json() {
-        let card = r#"{"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"Hi there"},{"text":7}]}"#;
+        let card =
+            r#"{"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"Hi there"},{"text":7}]}"#;
         let (_, doc) = run(
             "- !<textDigest>\n  jsonPaths: ['$..attachments[*].content']\n  innerJsonPath: '$..text'\n",
             json!({"attachments": [{"content": card}, {"content": "not json"}, {"content": ""}]}),
         );
         assert_eq!(
             doc["attachments"][0]["+content:textDigest"],
-            json!(r#"{"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"{\"length\":8,\"word_count\":2}"},{"text":7}]}"#)
+            json!(
+                r#"{"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"{\"length\":8,\"word_count\":2}"},{"text":7}]}"#
+            )
         );
         assert_eq!(doc["attachments"][0]["content"], json!(card));
         assert!(doc["attachments"][1].get("+content:textDigest").is_none());
@@ -472,6 +488,9 @@ mod tests {
         assert!(!satisfies(&json!("x"), &schema));
         assert!(satisfies(&json!("b"), &json!({"enum": ["a", "b"]})));
         assert!(!satisfies(&json!(1), &json!({"type": "object"})));
-        assert!(!satisfies(&json!({"x": 1}), &json!({"additionalProperties": false})));
+        assert!(!satisfies(
+            &json!({"x": 1}),
+            &json!({"additionalProperties": false})
+        ));
     }
 }

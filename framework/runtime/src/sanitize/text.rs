@@ -272,7 +272,10 @@ pub(crate) fn text_digest_value(text: &str, keywords: &[String]) -> Value {
             }
         }
         if !counts.is_empty() {
-            let counts = counts.into_iter().map(|(k, n)| (k, Value::from(n))).collect();
+            let counts = counts
+                .into_iter()
+                .map(|(k, n)| (k, Value::from(n)))
+                .collect();
             digest.insert("keywords".into(), Value::Object(counts));
         }
     }
