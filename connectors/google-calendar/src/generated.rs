@@ -679,6 +679,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -1613,6 +1614,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -2587,6 +2589,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {

@@ -1643,6 +1643,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -2623,6 +2624,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -3097,6 +3099,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -3612,6 +3615,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -3976,6 +3980,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::new(),
             },
             ::sluice::spec::rules::Endpoint {
@@ -4083,6 +4088,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -4227,6 +4233,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {

@@ -820,6 +820,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -1216,6 +1217,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -2023,6 +2025,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -2625,6 +2628,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -3180,6 +3184,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {

@@ -842,6 +842,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -1444,6 +1445,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -1987,6 +1989,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -2369,6 +2372,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -2725,6 +2729,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {

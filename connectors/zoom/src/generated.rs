@@ -914,6 +914,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -1305,6 +1306,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -1710,6 +1712,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -2073,6 +2076,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -2383,6 +2387,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {
@@ -2838,6 +2843,7 @@ pub fn rules() -> ::sluice::spec::Rules {
                     ),
                     ..::core::default::Default::default()
                 }),
+                augments: ::std::vec::Vec::new(),
                 transforms: ::std::vec::Vec::from([
                     ::sluice::spec::Located::unlocated(::sluice::spec::transform::Transform::Pseudonymize {
                         selection: ::sluice::spec::transform::Selection {

@@ -42,6 +42,9 @@ struct FileReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     endpoints: Option<usize>,
     errors: Vec<Diagnostic>,
+    /// What loads but will not work as written (an augment sluice cannot compute).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<Diagnostic>,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -63,6 +66,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 fn check(file: PathBuf) -> FileReport {
     match load_document(&file) {
         Ok(Document::Connector(spec)) => FileReport {
+            warnings: sluice_spec::validate::augment_warnings(
+                spec.rules_path.as_deref().unwrap_or(&file),
+                &spec.rules,
+            ),
             file,
             valid: true,
             kind: Some("connector"),
@@ -70,6 +77,7 @@ fn check(file: PathBuf) -> FileReport {
             errors: Vec::new(),
         },
         Ok(Document::Rules(rules)) => FileReport {
+            warnings: sluice_spec::validate::augment_warnings(&file, &rules),
             file,
             valid: true,
             kind: Some("rules"),
@@ -82,11 +90,15 @@ fn check(file: PathBuf) -> FileReport {
             kind: None,
             endpoints: None,
             errors: errors.into_vec(),
+            warnings: Vec::new(),
         },
     }
 }
 
 fn print_text(out: &mut impl Write, report: &FileReport) -> std::io::Result<()> {
+    for warning in &report.warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
     if report.valid {
         writeln!(
             out,

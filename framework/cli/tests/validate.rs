@@ -102,3 +102,29 @@ fn no_files_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("FILE"));
 }
+
+#[test]
+fn augments_load_and_one_sluice_cannot_compute_is_a_located_warning() {
+    let rules = "../../../../tests/conformance/rules/augments.yaml";
+    let out = sluice(&["validate", rules]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(&format!(
+            "warning: {rules}:54:9: `!<genMetadata>` is not supported"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(&format!("{rules}: ok (rules with 2 endpoints)\n")),
+        "{text}"
+    );
+
+    let out = sluice(&["validate", "--format", "json", rules]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["valid"], true);
+    assert_eq!(
+        report["files"][0]["warnings"][0]["code"],
+        "unsupported-augment"
+    );
+}

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
+use sluice_spec::augment::{Augment, AugmentKind, ExtractionRule};
 use sluice_spec::connector::{
     AsyncSettings, ConnectorSpec, ResultLocation, SideOutput, SideOutputContent, SourceAuth,
 };
@@ -333,6 +334,7 @@ impl ToRust for Endpoint {
             allowed_response_headers,
             request_body,
             response_schema,
+            augments,
             transforms,
         } = self;
         let fields = [
@@ -349,6 +351,7 @@ impl ToRust for Endpoint {
             ),
             ("request_body", request_body.to_rust()),
             ("response_schema", response_schema.to_rust()),
+            ("augments", augments.to_rust()),
             ("transforms", transforms.to_rust()),
         ];
         structure(quote! { ::sluice::spec::rules::Endpoint }, &fields)
@@ -565,6 +568,90 @@ impl ToRust for Transform {
                         json_path_to_process_when_escaped: #p, keywords: #k,
                     }
                 }
+            }
+        }
+    }
+}
+
+impl ToRust for u32 {
+    fn to_rust(&self) -> TokenStream {
+        quote! { #self }
+    }
+}
+
+impl ToRust for ExtractionRule {
+    fn to_rust(&self) -> TokenStream {
+        let (regex, value, group) = (
+            self.regex.to_rust(),
+            self.value.to_rust(),
+            self.group.to_rust(),
+        );
+        quote! {
+            ::sluice::spec::augment::ExtractionRule { regex: #regex, value: #value, group: #group }
+        }
+    }
+}
+
+impl ToRust for Augment {
+    fn to_rust(&self) -> TokenStream {
+        let k = quote! { ::sluice::spec::augment::AugmentKind };
+        let kind = match &self.kind {
+            AugmentKind::TextDigest { keywords } => {
+                let keywords = keywords.to_rust();
+                quote! { #k::TextDigest { keywords: #keywords } }
+            }
+            AugmentKind::SentenceMetadata {
+                taxonomy,
+                hedge_words,
+                constraint_words,
+            } => {
+                let (t, h, c) = (
+                    taxonomy.to_rust(),
+                    hedge_words.to_rust(),
+                    constraint_words.to_rust(),
+                );
+                quote! { #k::SentenceMetadata { taxonomy: #t, hedge_words: #h, constraint_words: #c } }
+            }
+            AugmentKind::GenMetadata {
+                prompt,
+                max_output_tokens,
+                max_input_tokens,
+            } => {
+                let (p, o, i) = (
+                    prompt.to_rust(),
+                    max_output_tokens.to_rust(),
+                    max_input_tokens.to_rust(),
+                );
+                quote! { #k::GenMetadata { prompt: #p, max_output_tokens: #o, max_input_tokens: #i } }
+            }
+            AugmentKind::Classify {
+                prompt,
+                classes,
+                max_input_tokens,
+            } => {
+                let (p, c, i) = (
+                    prompt.to_rust(),
+                    classes.to_rust(),
+                    max_input_tokens.to_rust(),
+                );
+                quote! { #k::Classify { prompt: #p, classes: #c, max_input_tokens: #i } }
+            }
+            AugmentKind::RegexExtract {
+                extractions,
+                source_fields,
+            } => {
+                let (e, f) = (extractions.to_rust(), source_fields.to_rust());
+                quote! { #k::RegexExtract { extractions: #e, source_fields: #f } }
+            }
+        };
+        let (paths, inner, schema) = (
+            self.json_paths.to_rust(),
+            self.inner_json_path.to_rust(),
+            self.output_schema.to_rust(),
+        );
+        quote! {
+            ::sluice::spec::augment::Augment {
+                kind: #kind, json_paths: #paths, inner_json_path: #inner, output_schema: #schema,
             }
         }
     }

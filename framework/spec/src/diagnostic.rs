@@ -70,6 +70,8 @@ pub enum ErrorCode {
     InvalidDestination,
     /// A duration is not of the form `30s`, `15m`, `24h`, `7d`.
     InvalidDuration,
+    /// (A warning.) An augment needs a backend sluice does not have; it adds nothing.
+    UnsupportedAugment,
 }
 
 impl ErrorCode {
@@ -89,6 +91,7 @@ impl ErrorCode {
             Self::ShadowedPath => "shadowed-path",
             Self::InvalidDestination => "invalid-destination",
             Self::InvalidDuration => "invalid-duration",
+            Self::UnsupportedAugment => "unsupported-augment",
         }
     }
 }

@@ -15,6 +15,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod augment;
 pub mod connector;
 pub mod destination;
 pub mod diagnostic;

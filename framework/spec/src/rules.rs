@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::augment::Augment;
 use crate::located::Located;
 use crate::param::ParameterSchema;
 use crate::response_schema::ResponseSchema;
@@ -123,6 +124,13 @@ pub struct Endpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = serde_json::json!({"type": "array", "items": {"type": "object", "properties": {"login": {"type": "string"}, "id": {"type": "integer"}}}}))]
     pub response_schema: Option<ResponseSchema>,
+
+    /// Augments (psoxy's `augments:`): each adds `+<field>:<method>` beside the values its
+    /// `jsonPaths` select, computed from the original before the response schema and the
+    /// transforms run (so the transforms may redact the original and keep the derived value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = serde_json::json!([{"method": "textDigest", "jsonPaths": ["$..body.content"]}]))]
+    pub augments: Vec<Located<Augment>>,
 
     /// Transforms applied to the response, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

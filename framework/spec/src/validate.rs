@@ -224,6 +224,36 @@ pub fn rules(file: &Path, rules: &Rules) -> Vec<Diagnostic> {
     out
 }
 
+/// Warnings, not errors: augments that load but that sluice cannot compute (they need OpenNLP
+/// models or a generative-model backend, which psoxy loads from its deployment). psoxy without
+/// them adds nothing for such an augment and answers the rest; so does sluice.
+pub fn augment_warnings(file: &Path, rules: &Rules) -> Vec<Diagnostic> {
+    rules
+        .endpoints
+        .iter()
+        .flat_map(|e| &e.augments)
+        .filter(|a| !a.method().is_computed_locally())
+        .map(|a| {
+            let method = a.method();
+            Diagnostic::new(
+                file,
+                Some(a.pos()),
+                ErrorCode::UnsupportedAugment,
+                format!(
+                    "`!<{method}>` is not supported: it needs {}, which sluice does not have; \
+                     responses get no `+…:{method}` property (as psoxy without one). Use \
+                     `!<textDigest>` or `!<regexExtract>`, or remove it",
+                    if method == crate::augment::AugmentMethod::SentenceMetadata {
+                        "OpenNLP model files"
+                    } else {
+                        "a generative-model backend (Bedrock/Vertex)"
+                    }
+                ),
+            )
+        })
+        .collect()
+}
+
 /// The endpoint's path template (for a `pathRegex` endpoint, only its group names matter).
 fn endpoint_path(
     file: &Path,

@@ -7,6 +7,7 @@
 //! fails the whole response: nothing leaves unsanitized.
 
 mod apply;
+mod augment;
 mod compact;
 pub mod output;
 mod passthrough;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use serde::Deserialize as _;
 use serde::de::DeserializeSeed as _;
 use serde_json::Value;
+use sluice_spec::augment::Augment;
 use sluice_spec::jsonpath::JsonPath;
 use sluice_spec::response_schema::ResponseSchema;
 use sluice_spec::rules::Rules;
@@ -71,6 +73,9 @@ pub struct Sanitizer {
 #[derive(Debug, Clone)]
 struct EndpointSanitizer {
     schema: Option<ResponseSchema>,
+    /// Run on the upstream document before the schema; an endpoint with augments is parsed
+    /// whole (the schema cannot filter while parsing: it must see what the augments add).
+    augments: Vec<Augment>,
     transforms: Transforms,
     conditions: Vec<Option<JsonPath>>,
     stages: Vec<Stage>,
@@ -79,6 +84,16 @@ struct EndpointSanitizer {
 impl Sanitizer {
     /// Compiles the response side of `rules`.
     pub fn new(rules: &Rules, pseudonymizer: Arc<Pseudonymizer>) -> Self {
+        for augment in rules.endpoints.iter().flat_map(|e| &e.augments) {
+            if !augment.method().is_computed_locally() {
+                tracing::warn!(
+                    augment = augment.method().name(),
+                    line = augment.pos().line,
+                    "augment not supported (it needs a model backend sluice does not have): \
+                     responses get no property from it"
+                );
+            }
+        }
         let endpoints = rules
             .endpoints
             .iter()
@@ -105,6 +120,7 @@ impl Sanitizer {
                     .collect();
                 EndpointSanitizer {
                     schema: endpoint.response_schema.clone(),
+                    augments: endpoint.augments.iter().map(|a| a.value.clone()).collect(),
                     transforms: Transforms(transforms.iter().map(|t| Compiled::new(t)).collect()),
                     stages: stages(&json_paths, &conditions),
                     conditions,
@@ -127,7 +143,7 @@ impl Sanitizer {
         }
         let mut out = Vec::with_capacity(body.len());
         let e = &self.endpoints[endpoint];
-        if e.schema.is_none() && e.transforms.0.is_empty() {
+        if e.schema.is_none() && e.transforms.0.is_empty() && e.augments.is_empty() {
             // Nothing to change: copy without building a tree. An object that repeats a name
             // (rare; the tree keeps the last value) takes the tree path below.
             let not_json = |e: serde_json::Error| SanitizeError::NotJson(e.to_string());
@@ -166,10 +182,15 @@ impl Sanitizer {
         loop {
             // With a response schema, the document is filtered while it is parsed.
             let doc = match &e.schema {
+                _ if !e.augments.is_empty() => {
+                    let doc = Value::deserialize(&mut *de).map_err(not_json)?;
+                    self.augment_and_filter(e, doc)
+                }
                 Some(schema) => {
                     let defs = Definitions {
                         rules: &self.definitions,
                         local: schema.definitions.as_ref(),
+                        pass_augmented: false,
                     };
                     match (schema_parse::SchemaSeed { schema, defs })
                         .deserialize(&mut *de)
@@ -195,16 +216,27 @@ impl Sanitizer {
     }
 
     /// Sanitizes one parsed document of endpoint number `endpoint`.
-    pub fn sanitize_value(&self, endpoint: usize, mut doc: Value) -> Result<Value, SanitizeError> {
-        let e = &self.endpoints[endpoint];
-        if let Some(schema) = &e.schema {
-            let defs = Definitions {
-                rules: &self.definitions,
-                local: schema.definitions.as_ref(),
-            };
-            doc = schema_filter::filter(doc, schema, defs);
-        }
+    pub fn sanitize_value(&self, endpoint: usize, doc: Value) -> Result<Value, SanitizeError> {
+        let doc = self.augment_and_filter(&self.endpoints[endpoint], doc);
         self.apply_transforms(endpoint, doc)
+    }
+
+    /// psoxy's order before the transforms: augments on the upstream document, then the
+    /// response schema, which passes the `+` properties the augments may have added.
+    fn augment_and_filter(&self, e: &EndpointSanitizer, mut doc: Value) -> Value {
+        let augmented = !e.augments.is_empty()
+            && augment::apply(&e.augments, &mut doc) == augment::Outcome::Applied;
+        match &e.schema {
+            Some(schema) => {
+                let defs = Definitions {
+                    rules: &self.definitions,
+                    local: schema.definitions.as_ref(),
+                    pass_augmented: augmented,
+                };
+                schema_filter::filter(doc, schema, defs)
+            }
+            None => doc,
+        }
     }
 
     /// Applies endpoint `endpoint`'s transforms, stage by stage, to a document already filtered

@@ -16,6 +16,9 @@ pub struct Definitions<'a> {
     pub rules: &'a BTreeMap<String, ResponseSchema>,
     /// The endpoint schema's `definitions`, if any.
     pub local: Option<&'a BTreeMap<String, ResponseSchema>>,
+    /// Keep every property whose name starts with `+` (and its value, unfiltered): set after
+    /// augments ran, whose added properties psoxy passes without a schema entry.
+    pub pass_augmented: bool,
 }
 
 /// The result of filtering one value: psoxy distinguishes "filtered to this" from "a condition
@@ -148,13 +151,21 @@ fn filter_object(
     let Value::Object(mut map) = input else {
         return Filtered::Kept(Value::Null);
     };
-    let Some(properties) = properties else {
-        return Filtered::Kept(Value::Object(Map::new()));
+    let none = BTreeMap::new();
+    let properties = match properties {
+        Some(properties) => properties,
+        None if defs.pass_augmented => &none,
+        None => return Filtered::Kept(Value::Object(Map::new())),
     };
     // In place: unnamed keys go, kept values are filtered where they are (order unchanged).
-    map.retain(|key, _| properties.contains_key(key));
+    map.retain(|key, _| {
+        properties.contains_key(key) || (defs.pass_augmented && key.starts_with('+'))
+    });
     for (key, value) in map.iter_mut() {
-        match filter_node(std::mem::take(value), &properties[key], defs) {
+        let Some(property) = properties.get(key) else {
+            continue; // an augment's property, kept as the augment made it
+        };
+        match filter_node(std::mem::take(value), property, defs) {
             Filtered::Kept(v) => *value = v,
             Filtered::NotMatched => return Filtered::NotMatched,
         }
@@ -227,6 +238,7 @@ mod tests {
             input,
             &schema(s),
             Definitions {
+                pass_augmented: false,
                 rules: &none,
                 local: None,
             },
@@ -272,6 +284,7 @@ mod tests {
             Definitions {
                 rules: &defs,
                 local: None,
+                pass_augmented: false,
             },
         );
         assert_eq!(out, json!({"id": "1", "parts": [{"id": "2", "parts": []}]}));

@@ -286,7 +286,7 @@ mod tests {
         #[test]
         fn parsing_through_the_schema_equals_parsing_then_filtering(doc in arb_json(), which in 0usize..7) {
             let (schema, defs) = &schemas()[which];
-            let defs = Definitions { rules: defs, local: schema.definitions.as_ref() };
+            let defs = Definitions { rules: defs, local: schema.definitions.as_ref(), pass_augmented: false };
             let bytes = serde_json::to_vec(&doc).unwrap();
             let mut de = serde_json::Deserializer::from_slice(&bytes);
             let streamed = match (SchemaSeed { schema, defs }).deserialize(&mut de).unwrap() {
@@ -310,6 +310,7 @@ mod tests {
         let defs = Definitions {
             rules: &none,
             local: None,
+            pass_augmented: false,
         };
         let bytes = br#"{"a":1,"b":2,"a":3}"#;
         let mut de = serde_json::Deserializer::from_slice(bytes);

@@ -249,34 +249,42 @@ pub(crate) fn text_digest(text: &str, keywords: &[String]) -> String {
         };
         return format!(r#"{{"length":{length},"word_count":{words}}}"#);
     }
-    let mut digest = BTreeMap::new();
+    to_json_string(&text_digest_value(text, keywords))
+}
+
+/// `textDigest` as a JSON object, keys in psoxy's (`TreeMap`) order: `keywords` (only when one
+/// was found), `length` (UTF-16 code units), `word_count` (Java's `trim().split("\\s+")`).
+/// Blank keywords never match, as psoxy drops them.
+pub(crate) fn text_digest_value(text: &str, keywords: &[String]) -> Value {
+    let mut digest = serde_json::Map::new();
     if text.is_empty() {
-        digest.insert("length", Value::from(0));
-        digest.insert("word_count", Value::from(0));
-    } else {
-        digest.insert("length", Value::from(text.encode_utf16().count()));
-        let words = java_word_count(java_trim(text));
-        digest.insert("word_count", Value::from(words));
-        if !keywords.is_empty() {
-            let wanted: Vec<String> = keywords.iter().map(|k| k.to_lowercase()).collect();
-            let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-            let lower = text.to_lowercase();
-            for token in lower.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-                if !token.is_empty() && wanted.iter().any(|w| w == token) {
-                    *counts.entry(token.to_owned()).or_default() += 1;
-                }
-            }
-            if !counts.is_empty() {
-                digest.insert(
-                    "keywords",
-                    serde_json::to_value(counts).expect("counts serialize"),
-                );
+        digest.insert("length".into(), Value::from(0));
+        digest.insert("word_count".into(), Value::from(0));
+        return Value::Object(digest);
+    }
+    if !keywords.is_empty() {
+        let wanted: Vec<String> = keywords.iter().map(|k| k.to_lowercase()).collect();
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        let lower = text.to_lowercase();
+        for token in lower.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if !token.is_empty() && wanted.iter().any(|w| w == token) {
+                *counts.entry(token.to_owned()).or_default() += 1;
             }
         }
+        if !counts.is_empty() {
+            let counts = counts
+                .into_iter()
+                .map(|(k, n)| (k, Value::from(n)))
+                .collect();
+            digest.insert("keywords".into(), Value::Object(counts));
+        }
     }
-    let map: serde_json::Map<String, Value> =
-        digest.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    to_json_string(&Value::Object(map))
+    digest.insert("length".into(), Value::from(text.encode_utf16().count()));
+    digest.insert(
+        "word_count".into(),
+        Value::from(java_word_count(java_trim(text))),
+    );
+    Value::Object(digest)
 }
 
 /// `trimmed.split("\\s+").length` in Java, for text already trimmed: one more than the number of
