@@ -1,12 +1,14 @@
 //! `sluice validate FILE...`: loads each file as a connector spec or a bare rules file and prints
-//! one line per error (`file:line:col: message`), or a JSON report with `--format json`.
+//! one line per error (`file:line:col: message`) and per warning (`file:line:col: warning:
+//! message`), or a JSON report with `--format json`. Warnings (what loads, as in psoxy, but is
+//! likely a mistake) do not fail the run; errors do.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
-use sluice_spec::{Diagnostic, Document, load_document};
+use sluice_spec::{Diagnostic, Document, load_document_with_warnings};
 
 /// Arguments of `sluice validate`.
 #[derive(Debug, clap::Args)]
@@ -42,8 +44,7 @@ struct FileReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     endpoints: Option<usize>,
     errors: Vec<Diagnostic>,
-    /// What loads but will not work as written (an augment sluice cannot compute).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Present on files that load too, marked `"severity": "warning"`.
     warnings: Vec<Diagnostic>,
 }
 
@@ -64,50 +65,51 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 }
 
 fn check(file: PathBuf) -> FileReport {
-    match load_document(&file) {
-        Ok(Document::Connector(spec)) => FileReport {
-            warnings: sluice_spec::validate::augment_warnings(
-                spec.rules_path.as_deref().unwrap_or(&file),
-                &spec.rules,
-            ),
-            file,
-            valid: true,
-            kind: Some("connector"),
-            endpoints: Some(spec.rules.endpoints.len()),
-            errors: Vec::new(),
-        },
-        Ok(Document::Rules(rules)) => FileReport {
-            warnings: sluice_spec::validate::augment_warnings(&file, &rules),
-            file,
-            valid: true,
-            kind: Some("rules"),
-            endpoints: Some(rules.endpoints.len()),
-            errors: Vec::new(),
-        },
-        Err(errors) => FileReport {
-            file,
-            valid: false,
-            kind: None,
-            endpoints: None,
-            errors: errors.into_vec(),
-            warnings: Vec::new(),
-        },
+    let loaded = |kind, endpoints, warnings| FileReport {
+        file: file.clone(),
+        valid: true,
+        kind: Some(kind),
+        endpoints: Some(endpoints),
+        errors: Vec::new(),
+        warnings,
+    };
+    match load_document_with_warnings(&file) {
+        Ok((Document::Connector(spec), warnings)) => {
+            loaded("connector", spec.rules.endpoints.len(), warnings)
+        }
+        Ok((Document::Rules(rules), warnings)) => loaded("rules", rules.endpoints.len(), warnings),
+        Err(all) => {
+            let (warnings, errors) = all.into_vec().into_iter().partition(Diagnostic::is_warning);
+            FileReport {
+                file,
+                valid: false,
+                kind: None,
+                endpoints: None,
+                errors,
+                warnings,
+            }
+        }
     }
 }
 
 fn print_text(out: &mut impl Write, report: &FileReport) -> std::io::Result<()> {
-    for warning in &report.warnings {
-        writeln!(out, "warning: {warning}")?;
+    // Errors and warnings of one file together, in position order, as an editor lists them.
+    let mut all: Vec<&Diagnostic> = report.errors.iter().chain(&report.warnings).collect();
+    all.sort_by_key(|d| d.pos);
+    all.iter().try_for_each(|d| writeln!(out, "{d}"))?;
+    if !report.valid {
+        return Ok(());
     }
-    if report.valid {
-        writeln!(
-            out,
-            "{}: ok ({} with {} endpoints)",
-            report.file.display(),
-            report.kind.unwrap_or("file"),
-            report.endpoints.unwrap_or(0)
-        )
-    } else {
-        report.errors.iter().try_for_each(|e| writeln!(out, "{e}"))
-    }
+    let warnings = match report.warnings.len() {
+        0 => String::new(),
+        1 => "; 1 warning".to_owned(),
+        n => format!("; {n} warnings"),
+    };
+    writeln!(
+        out,
+        "{}: ok ({} with {} endpoints{warnings})",
+        report.file.display(),
+        report.kind.unwrap_or("file"),
+        report.endpoints.unwrap_or(0)
+    )
 }

@@ -97,6 +97,68 @@ fn json_output_is_one_document_with_codes_and_positions() {
 }
 
 #[test]
+fn a_misspelt_schema_type_deep_in_a_graphql_schema_warns_and_passes() {
+    let out = sluice(&["validate", "psoxy-graphql.yaml"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].starts_with(
+            "psoxy-graphql.yaml:19:43: warning: schema type `onBehalfOf` is not a JSON Schema type"
+        ),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with(
+            "psoxy-graphql.yaml:29:15: warning: schema type `integr` is not a JSON Schema type; \
+             did you mean `integer`?"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        lines[2],
+        "psoxy-graphql.yaml: ok (rules with 1 endpoints; 2 warnings)"
+    );
+
+    let out = sluice(&["validate", "--format", "json", "psoxy-graphql.yaml"]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(report["valid"], true);
+    let warning = &report["files"][0]["warnings"][0];
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["code"], "unknown-schema-type");
+    assert_eq!(
+        (warning["line"].as_u64(), warning["column"].as_u64()),
+        (Some(19), Some(43))
+    );
+}
+
+#[test]
+fn an_unknown_endpoint_key_still_fails_as_in_psoxy_and_the_warnings_print_beside_it() {
+    let out = sluice(&["validate", "psoxy-graphql-unknown-key.yaml"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].starts_with(
+            "psoxy-graphql-unknown-key.yaml:6:5: unknown field `allowedMethod`; did you mean \
+             `allowedMethods`?"
+        ),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("psoxy-graphql-unknown-key.yaml:20:43: warning: "),
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with("psoxy-graphql-unknown-key.yaml:30:15: warning: "),
+        "{text}"
+    );
+}
+
+#[test]
 fn no_files_is_a_usage_error() {
     let out = sluice(&["validate"]);
     assert_eq!(out.status.code(), Some(2));
@@ -111,12 +173,14 @@ fn augments_load_and_one_sluice_cannot_compute_is_a_located_warning() {
     let text = stdout(&out);
     assert!(
         text.starts_with(&format!(
-            "warning: {rules}:54:9: `!<genMetadata>` is not supported"
+            "{rules}:54:9: warning: `!<genMetadata>` is not supported"
         )),
         "{text}"
     );
     assert!(
-        text.ends_with(&format!("{rules}: ok (rules with 2 endpoints)\n")),
+        text.ends_with(&format!(
+            "{rules}: ok (rules with 2 endpoints; 1 warning)\n"
+        )),
         "{text}"
     );
 

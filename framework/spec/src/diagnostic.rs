@@ -1,8 +1,10 @@
-//! Located, user-facing errors: what was wrong, where (`file:line:col`), and what would be right.
+//! Located, user-facing errors and warnings: what was wrong, where (`file:line:col`), and what
+//! would be right.
 //!
 //! Every error the spec loader and the validator can report is a [`Diagnostic`] with a stable
 //! [`ErrorCode`], so tools (`sluice validate --format json`, editors, CI annotations) can rely on
-//! the code while the wording stays free to improve.
+//! the code while the wording stays free to improve. A [`Severity::Warning`] marks what loads
+//! anyway (psoxy tolerates it) but is likely a mistake.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -40,7 +42,19 @@ impl fmt::Display for Pos {
     }
 }
 
-/// The class of an error. The kebab-case name is part of the JSON output and stays stable.
+/// How bad a diagnostic is. The lowercase name is part of the JSON output and stays stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The file does not load.
+    #[default]
+    Error,
+    /// The file loads, as it does in psoxy, but something in it is likely a mistake.
+    Warning,
+}
+
+/// The class of an error or warning. The kebab-case name is part of the JSON output and stays
+/// stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorCode {
@@ -72,6 +86,8 @@ pub enum ErrorCode {
     InvalidDuration,
     /// (A warning.) An augment needs a backend sluice does not have; it adds nothing.
     UnsupportedAugment,
+    /// (Warning) A response schema's `type` is not one of JSON Schema's seven type names.
+    UnknownSchemaType,
 }
 
 impl ErrorCode {
@@ -92,6 +108,7 @@ impl ErrorCode {
             Self::InvalidDestination => "invalid-destination",
             Self::InvalidDuration => "invalid-duration",
             Self::UnsupportedAugment => "unsupported-augment",
+            Self::UnknownSchemaType => "unknown-schema-type",
         }
     }
 }
@@ -102,9 +119,11 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// One error in one file, with its location.
+/// One error (or warning) in one file, with its location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// Whether the file fails to load because of it.
+    pub severity: Severity,
     /// The file, as the user named it.
     pub file: PathBuf,
     /// Where in the file; `None` only for errors about the file as a whole (it cannot be read).
@@ -120,11 +139,25 @@ impl Diagnostic {
     /// An error at `pos` in `file`.
     pub fn new(file: &Path, pos: Option<Pos>, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
+            severity: Severity::Error,
             file: file.to_path_buf(),
             pos,
             code,
             message: one_line(message.into()),
         }
+    }
+
+    /// A warning at `pos` in `file`: the file loads, but this is likely a mistake.
+    pub fn warning(file: &Path, pos: Pos, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::new(file, Some(pos), code, message)
+        }
+    }
+
+    /// Whether this is a warning (the file loads despite it).
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 }
 
@@ -144,14 +177,26 @@ fn one_line(message: String) -> String {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `file:line:col: warning: …`, as compilers mark theirs; errors keep the bare form.
+        let marker = match self.severity {
+            Severity::Error => "",
+            Severity::Warning => "warning: ",
+        };
         match self.pos {
-            Some(pos) => write!(f, "{}:{}: {}", self.file.display(), pos, self.message),
-            None => write!(f, "{}: {}", self.file.display(), self.message),
+            Some(pos) => write!(
+                f,
+                "{}:{}: {marker}{}",
+                self.file.display(),
+                pos,
+                self.message
+            ),
+            None => write!(f, "{}: {marker}{}", self.file.display(), self.message),
         }
     }
 }
 
-/// All the errors found in one load. Never empty.
+/// All the errors found in one load, with any warnings found beside them. Never empty, and
+/// holds at least one error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostics(Vec<Diagnostic>);
 
@@ -160,10 +205,15 @@ impl Diagnostics {
     ///
     /// # Panics
     /// If `list` is empty: a load either succeeds or says why not.
-    pub fn new(mut list: Vec<Diagnostic>) -> Self {
+    pub fn new(list: Vec<Diagnostic>) -> Self {
         assert!(!list.is_empty(), "Diagnostics must hold at least one error");
+        Self(Self::sorted(list))
+    }
+
+    /// `list` (warnings, say) in file and position order, the order [`Diagnostics::new`] keeps.
+    pub fn sorted(mut list: Vec<Diagnostic>) -> Vec<Diagnostic> {
         list.sort_by(|a, b| (&a.file, a.pos).cmp(&(&b.file, b.pos)));
-        Self(list)
+        list
     }
 
     /// The errors, in file and position order.
@@ -218,6 +268,21 @@ mod tests {
             "unknown transform",
         );
         assert_eq!(d.to_string(), "specs/x.yaml:7:9: unknown transform");
+    }
+
+    #[test]
+    fn warnings_are_marked_after_the_position() {
+        let d = Diagnostic::warning(
+            Path::new("rules.yaml"),
+            Pos::new(12, 23),
+            ErrorCode::UnknownSchemaType,
+            "odd type",
+        );
+        assert_eq!(d.to_string(), "rules.yaml:12:23: warning: odd type");
+        assert!(d.is_warning());
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["severity"], "warning");
+        assert_eq!(json["code"], "unknown-schema-type");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod destination;
 pub mod diagnostic;
 pub mod duration;
 pub mod jsonpath;
+mod lint;
 pub mod load;
 pub mod located;
 pub mod param;
@@ -34,9 +35,10 @@ pub mod transform;
 pub mod validate;
 
 pub use connector::ConnectorSpec;
-pub use diagnostic::{Diagnostic, Diagnostics, ErrorCode, Pos};
+pub use diagnostic::{Diagnostic, Diagnostics, ErrorCode, Pos, Severity};
 pub use load::{
-    Document, LoadedSpec, load_document, load_rules, load_spec, parse_rules, parse_spec,
+    Document, LoadedSpec, load_document, load_document_with_warnings, load_rules, load_spec,
+    parse_rules, parse_rules_with_warnings, parse_spec,
 };
 pub use located::Located;
 pub use rules::{Endpoint, Rules};

@@ -3,7 +3,9 @@
 //!
 //! serde-saphyr stops at the first structural error (bad YAML, unknown key, wrong type, bad
 //! value); semantic checks that need the whole document then run in [`crate::validate`] and
-//! report every problem they find.
+//! report every problem they find. Warnings (what loads, as in psoxy, but is likely a mistake)
+//! come from [`crate::lint`] and travel with the loaded value, or with the errors when there
+//! are any.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +14,7 @@ use serde::de::IgnoredAny;
 
 use crate::connector::ConnectorSpec;
 use crate::diagnostic::{Diagnostic, Diagnostics, ErrorCode, Pos};
+use crate::lint;
 use crate::located::parse_located_error;
 use crate::rules::Rules;
 use crate::suggest::did_you_mean;
@@ -32,6 +35,8 @@ pub struct LoadedSpec {
     /// The rules' source text (the rules file, or the spec itself for inline rules); its SHA-256
     /// identifies the rules in side-output metadata.
     pub rules_source: String,
+    /// What loaded but is likely a mistake, in the spec and its rules file, in position order.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// What a YAML file holds, as far as `sluice validate` is concerned.
@@ -52,15 +57,19 @@ pub fn load_spec(path: &Path) -> Result<LoadedSpec, Diagnostics> {
 /// Parses and validates a connector spec from `src`; `path` names it in errors and anchors
 /// a relative `rules_file`.
 pub fn parse_spec(path: &Path, src: &str) -> Result<LoadedSpec, Diagnostics> {
-    let spec: ConnectorSpec = parse_yaml(path, src)?;
+    let mut warnings = lint::spec(path, src);
+    let spec: ConnectorSpec = parse_yaml(path, src).map_err(|e| with_warnings(e, &warnings))?;
     let mut errors = validate::connector(path, &spec);
     let (rules, rules_path, rules_source) = match (&spec.rules, &spec.rules_file) {
         (Some(rules), None) => (Some(rules.clone()), None, src.to_owned()),
         (None, Some(file)) => {
             let rules_path = path.parent().unwrap_or(Path::new("")).join(&file.value);
             match read(&rules_path) {
-                Ok(rules_src) => match parse_rules(&rules_path, &rules_src) {
-                    Ok(rules) => (Some(rules), Some(rules_path), rules_src),
+                Ok(rules_src) => match parse_rules_with_warnings(&rules_path, &rules_src) {
+                    Ok((rules, rules_warnings)) => {
+                        warnings.extend(rules_warnings);
+                        (Some(rules), Some(rules_path), rules_src)
+                    }
                     Err(e) => {
                         errors.extend(e.into_vec());
                         (None, Some(rules_path), rules_src)
@@ -87,6 +96,7 @@ pub fn parse_spec(path: &Path, src: &str) -> Result<LoadedSpec, Diagnostics> {
     };
     if let Some(rules) = &spec.rules {
         errors.extend(validate::rules(path, rules));
+        warnings.extend(validate::augment_warnings(path, rules));
     }
     if let Some(rules) = &rules {
         errors.extend(validate::async_required(path, &spec, rules));
@@ -98,8 +108,11 @@ pub fn parse_spec(path: &Path, src: &str) -> Result<LoadedSpec, Diagnostics> {
             rules,
             rules_path,
             rules_source,
+            warnings: Diagnostics::sorted(warnings),
         }),
-        _ => Err(Diagnostics::new(errors)),
+        _ => Err(Diagnostics::new(
+            errors.into_iter().chain(warnings).collect(),
+        )),
     }
 }
 
@@ -109,19 +122,52 @@ pub fn load_rules(path: &Path) -> Result<Rules, Diagnostics> {
     parse_rules(path, &src)
 }
 
-/// Parses and validates psoxy rules from `src`; `path` names it in errors.
+/// Parses and validates psoxy rules from `src`; `path` names it in errors. Warnings are dropped;
+/// [`parse_rules_with_warnings`] keeps them.
 pub fn parse_rules(path: &Path, src: &str) -> Result<Rules, Diagnostics> {
-    let rules: Rules = parse_yaml(path, src)?;
+    parse_rules_with_warnings(path, src).map(|(rules, _)| rules)
+}
+
+/// Parses and validates psoxy rules from `src`, with the warnings about what loaded but is
+/// likely a mistake (in position order). Errors come with the warnings found beside them.
+pub fn parse_rules_with_warnings(
+    path: &Path,
+    src: &str,
+) -> Result<(Rules, Vec<Diagnostic>), Diagnostics> {
+    let mut warnings = lint::rules(path, src);
+    let rules: Rules = parse_yaml(path, src).map_err(|e| with_warnings(e, &warnings))?;
+    warnings.extend(validate::augment_warnings(path, &rules));
     let errors = validate::rules(path, &rules);
     if errors.is_empty() {
-        Ok(rules)
+        Ok((rules, Diagnostics::sorted(warnings)))
     } else {
-        Err(Diagnostics::new(errors))
+        Err(Diagnostics::new(
+            errors.into_iter().chain(warnings).collect(),
+        ))
     }
+}
+
+/// Errors with the warnings found beside them, all in position order.
+fn with_warnings(errors: Diagnostics, warnings: &[Diagnostic]) -> Diagnostics {
+    Diagnostics::new(
+        errors
+            .into_vec()
+            .into_iter()
+            .chain(warnings.iter().cloned())
+            .collect(),
+    )
 }
 
 /// Loads a file as a connector spec or as a bare rules file, whichever it is.
 pub fn load_document(path: &Path) -> Result<Document, Diagnostics> {
+    load_document_with_warnings(path).map(|(document, _)| document)
+}
+
+/// Loads a file as a connector spec or as a bare rules file, with the warnings about what
+/// loaded but is likely a mistake (for a connector, the same as [`LoadedSpec::warnings`]).
+pub fn load_document_with_warnings(
+    path: &Path,
+) -> Result<(Document, Vec<Diagnostic>), Diagnostics> {
     let src = read(path)?;
     let top: Option<std::collections::BTreeMap<String, IgnoredAny>> =
         serde_saphyr::from_str(&src).ok();
@@ -131,9 +177,13 @@ pub fn load_document(path: &Path) -> Result<Document, Diagnostics> {
             && (keys.contains_key("endpoints") || keys.contains_key("allowAllEndpoints"))
     });
     if is_rules {
-        parse_rules(path, &src).map(Document::Rules)
+        parse_rules_with_warnings(path, &src)
+            .map(|(rules, warnings)| (Document::Rules(rules), warnings))
     } else {
-        parse_spec(path, &src).map(|s| Document::Connector(Box::new(s)))
+        parse_spec(path, &src).map(|s| {
+            let warnings = s.warnings.clone();
+            (Document::Connector(Box::new(s)), warnings)
+        })
     }
 }
 

@@ -235,9 +235,9 @@ pub fn augment_warnings(file: &Path, rules: &Rules) -> Vec<Diagnostic> {
         .filter(|a| !a.method().is_computed_locally())
         .map(|a| {
             let method = a.method();
-            Diagnostic::new(
+            Diagnostic::warning(
                 file,
-                Some(a.pos()),
+                a.pos(),
                 ErrorCode::UnsupportedAugment,
                 format!(
                     "`!<{method}>` is not supported: it needs {}, which sluice does not have; \

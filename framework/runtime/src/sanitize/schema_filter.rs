@@ -46,11 +46,16 @@ pub(crate) fn resolve<'a>(reference: &str, defs: Definitions<'a>) -> Option<&'a 
 }
 
 pub(crate) fn is_object(s: &ResponseSchema) -> bool {
-    s.schema_type == Some(SchemaType::Object) || (s.schema_type.is_none() && s.properties.is_some())
+    s.schema_type == Some(SchemaType::Object) || (untyped(s) && s.properties.is_some())
 }
 
 pub(crate) fn is_array(s: &ResponseSchema) -> bool {
-    s.schema_type == Some(SchemaType::Array) || (s.schema_type.is_none() && s.items.is_some())
+    s.schema_type == Some(SchemaType::Array) || (untyped(s) && s.items.is_some())
+}
+
+/// No `type`, or one psoxy loads but does not know (filtered as if absent, for now).
+fn untyped(s: &ResponseSchema) -> bool {
+    matches!(s.schema_type, None | Some(SchemaType::Unknown(_)))
 }
 
 pub(crate) fn filter_node(
@@ -122,7 +127,9 @@ pub(crate) fn filter_node(
             _ => Value::Null,
         },
         Some(SchemaType::Null) => Value::Null,
-        Some(SchemaType::Object | SchemaType::Array) | None => return filter_leaf(input),
+        Some(SchemaType::Object | SchemaType::Array | SchemaType::Unknown(_)) | None => {
+            return filter_leaf(input);
+        }
     })
 }
 
