@@ -24,6 +24,7 @@ pub mod load;
 pub mod located;
 pub mod param;
 pub mod path_template;
+mod java_regex;
 pub mod regex;
 pub mod response_schema;
 pub mod rules;
