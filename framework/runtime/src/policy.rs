@@ -687,7 +687,11 @@ endpoints:
             .check("GET", "/items", Some(&format!("q={}b", "a".repeat(29))))
             .unwrap_err();
         assert_eq!(problem.type_uri, ProblemType::InvalidParameter.uri());
-        assert!(problem.detail.contains("could not be checked"), "{}", problem.detail);
+        assert!(
+            problem.detail.contains("could not be checked"),
+            "{}",
+            problem.detail
+        );
         assert!(p.check("GET", "/items", Some("q=aac")).is_ok());
     }
 

@@ -74,7 +74,7 @@ pub(crate) fn translate(pattern: &str) -> Result<Translated<'_>, String> {
                 let in_class = class_depth > 0;
                 match next {
                     'Q' => quoting = true,
-                    'E' => {} // Java ignores a `\E` that closes nothing.
+                    'E' => {}                    // Java ignores a `\E` that closes nothing.
                     '<' | '>' => out.push(next), // Java: an escaped symbol is the symbol.
                     'e' => out.push_str(r"\x1B"),
                     'c' => {
@@ -128,8 +128,8 @@ pub(crate) fn translate(pattern: &str) -> Result<Translated<'_>, String> {
                             "`\\{next}` has no equivalent in sluice's engines; rewrite it without"
                         ));
                     }
-                    'd' | 'D' | 's' | 'S' | 'w' | 'W' | 'b' | 'B' | 'A' | 'z' | 't' | 'n'
-                    | 'r' | 'f' | 'a' | 'u' | 'x' | 'k' => {
+                    'd' | 'D' | 's' | 'S' | 'w' | 'W' | 'b' | 'B' | 'A' | 'z' | 't' | 'n' | 'r'
+                    | 'f' | 'a' | 'u' | 'x' | 'k' => {
                         out.push('\\');
                         out.push(next);
                     }
@@ -220,7 +220,11 @@ fn push_flag_group(out: &mut String, flags: &str, close: char) -> Result<(), Str
                 // Rust's engines already behave as these ask (see the module doc).
                 'd' | 'u' | 'U' => {}
                 '-' => return Err("a flag group has two `-`".into()),
-                other => return Err(format!("`{other}` is not a Java regex flag (i d m s u x U)")),
+                other => {
+                    return Err(format!(
+                        "`{other}` is not a Java regex flag (i d m s u x U)"
+                    ));
+                }
             }
         }
         Ok(kept)
@@ -351,7 +355,11 @@ mod tests {
         assert_eq!(t("(?!a)(?<n>b)(?<=c)"), "(?!a)(?<n>b)(?<=c)");
         // Inside a class, `(?)` is three literals.
         assert_eq!(t("[(?)]"), "[(?)]");
-        assert!(translate("(?q)x").unwrap_err().contains("not a Java regex flag"));
+        assert!(
+            translate("(?q)x")
+                .unwrap_err()
+                .contains("not a Java regex flag")
+        );
     }
 
     #[test]
@@ -363,7 +371,11 @@ mod tests {
         assert_eq!(t(r"a\h"), format!("a[{}]", super::HORIZONTAL_SPACE));
         assert_eq!(t(r"\d+\.\w"), r"\d+\.\w");
         assert!(translate(r"\G").unwrap_err().contains("no equivalent"));
-        assert!(translate(r"\y").unwrap_err().contains("not an escape Java knows"));
+        assert!(
+            translate(r"\y")
+                .unwrap_err()
+                .contains("not an escape Java knows")
+        );
     }
 
     #[test]
@@ -373,6 +385,10 @@ mod tests {
         assert_eq!(t(r"\p{javaLowerCase}"), r"[\p{Lowercase}]");
         assert_eq!(t(r"\p{IsLatin}\pL"), r"\p{Latin}\p{L}");
         assert!(translate(r"\p{InGreek}").unwrap_err().contains("block"));
-        assert!(translate(r"\p{javaMirrored}").unwrap_err().contains("write the class"));
+        assert!(
+            translate(r"\p{javaMirrored}")
+                .unwrap_err()
+                .contains("write the class")
+        );
     }
 }

@@ -137,13 +137,19 @@ impl<'t> Span<'t> {
 
 impl<'t> From<regex::Match<'t>> for Span<'t> {
     fn from(m: regex::Match<'t>) -> Self {
-        Self { text: m.as_str(), start: m.start() }
+        Self {
+            text: m.as_str(),
+            start: m.start(),
+        }
     }
 }
 
 impl<'t> From<fancy_regex::Match<'t>> for Span<'t> {
     fn from(m: fancy_regex::Match<'t>) -> Self {
-        Self { text: m.as_str(), start: m.start() }
+        Self {
+            text: m.as_str(),
+            start: m.start(),
+        }
     }
 }
 
@@ -256,7 +262,11 @@ impl Matcher {
     }
 
     /// `text` with every non-overlapping match replaced by `with` (taken literally).
-    pub fn replace_all<'t>(&self, text: &'t str, with: &str) -> Result<Cow<'t, str>, RegexLimitError> {
+    pub fn replace_all<'t>(
+        &self,
+        text: &'t str,
+        with: &str,
+    ) -> Result<Cow<'t, str>, RegexLimitError> {
         match self {
             Self::Fast(r) => Ok(r.replace_all(text, regex::NoExpand(with))),
             Self::Backtracking(r) => r
@@ -384,7 +394,13 @@ mod tests {
 
     #[test]
     fn ordinary_patterns_run_on_the_linear_engine() {
-        for p in [r"^/v1\.0/users/[^/]*", "(?i)pwd=[^&]*", r"\s+", "(?<id>[0-9]+)", "a(?)b"] {
+        for p in [
+            r"^/v1\.0/users/[^/]*",
+            "(?i)pwd=[^&]*",
+            r"\s+",
+            "(?<id>[0-9]+)",
+            "a(?)b",
+        ] {
             let r = SpecRegex::new(p).unwrap();
             assert!(r.matcher().is_fast(), "{p}");
             assert!(r.wrapped("^(?:", ")$").is_fast(), "{p}");
@@ -395,9 +411,15 @@ mod tests {
     fn look_around_and_back_references_run_on_the_backtracking_engine() {
         let zoom = SpecRegex::new(r"^/v2/meetings/[^/?]+(?:/(?!meeting_summary)[^/?]+)?$").unwrap();
         assert!(!zoom.matcher().is_fast());
-        assert_eq!(zoom.matcher().is_match("/v2/meetings/123/recordings"), Ok(true));
+        assert_eq!(
+            zoom.matcher().is_match("/v2/meetings/123/recordings"),
+            Ok(true)
+        );
         assert_eq!(zoom.matcher().is_match("/v2/meetings/123"), Ok(true));
-        assert_eq!(zoom.matcher().is_match("/v2/meetings/123/meeting_summary"), Ok(false));
+        assert_eq!(
+            zoom.matcher().is_match("/v2/meetings/123/meeting_summary"),
+            Ok(false)
+        );
         let twice = SpecRegex::new(r"^(\w+) \1$").unwrap();
         assert_eq!(twice.matcher().is_match("ab ab"), Ok(true));
         assert_eq!(twice.matcher().is_match("ab ac"), Ok(false));

@@ -86,9 +86,7 @@ impl Compiled {
                 delimiter: text::Delimiter::new(delimiter.matcher()),
                 filters: FullMatchSet::new(filters),
             },
-            Transform::Tokenize { regex, .. } => {
-                Self::Tokenize(regex.as_ref().map(full_match))
-            }
+            Transform::Tokenize { regex, .. } => Self::Tokenize(regex.as_ref().map(full_match)),
             Transform::TextDigest {
                 is_json_escaped,
                 json_path_to_process_when_escaped,

@@ -348,7 +348,10 @@ mod tests {
     use super::*;
 
     fn rules(patterns: &[&str]) -> Vec<SpecRegex> {
-        patterns.iter().map(|p| SpecRegex::new(p).unwrap()).collect()
+        patterns
+            .iter()
+            .map(|p| SpecRegex::new(p).unwrap())
+            .collect()
     }
 
     fn matcher(pattern: &str) -> Matcher {
@@ -375,7 +378,10 @@ mod tests {
     #[test]
     fn exceptions_keep_the_longest_match() {
         let e = Exceptions::new(&rules(&["(?i)focus time", "(?i)focus time block"]));
-        assert_eq!(e.apply("My Focus Time Block today").unwrap(), "Focus Time Block");
+        assert_eq!(
+            e.apply("My Focus Time Block today").unwrap(),
+            "Focus Time Block"
+        );
         assert_eq!(e.apply("lunch").unwrap(), "");
         assert_eq!(e.apply("focus time\nsecond line").unwrap(), "");
     }
@@ -389,9 +395,13 @@ mod tests {
         let filters = FullMatchSet::new(&rules(&[r"https://(?!evil\.)[^.]+\.zoom\.us/.*"]));
         let ws = Delimiter::new(&matcher(r"\s+"));
         assert_eq!(
-            filter_tokens("a https://acme.zoom.us/j/1 https://evil.zoom.us/j/2", &ws, &filters)
-                .unwrap()
-                .as_deref(),
+            filter_tokens(
+                "a https://acme.zoom.us/j/1 https://evil.zoom.us/j/2",
+                &ws,
+                &filters
+            )
+            .unwrap()
+            .as_deref(),
             Some("https://acme.zoom.us/j/1")
         );
     }
@@ -401,10 +411,21 @@ mod tests {
         let catastrophic = "^((?!b)a+)+c$";
         let text = format!("{}b", "a".repeat(29));
         assert!(redact_regex_matches(&text, &[matcher(catastrophic)]).is_err());
-        assert!(Exceptions::new(&rules(&[catastrophic])).apply(&text).is_err());
+        assert!(
+            Exceptions::new(&rules(&[catastrophic]))
+                .apply(&text)
+                .is_err()
+        );
         let ws = Delimiter::new(&matcher(r"\s+"));
         assert!(filter_tokens(&text, &ws, &FullMatchSet::new(&rules(&[catastrophic]))).is_err());
-        assert!(filter_tokens(&text, &Delimiter::new(&matcher(catastrophic)), &FullMatchSet::new(&rules(&["a"]))).is_err());
+        assert!(
+            filter_tokens(
+                &text,
+                &Delimiter::new(&matcher(catastrophic)),
+                &FullMatchSet::new(&rules(&["a"]))
+            )
+            .is_err()
+        );
     }
 
     #[test]
