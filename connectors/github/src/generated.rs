@@ -575,7 +575,7 @@ impl ::sluice::Connector for Connector {
         RULES_SHA256
     }
 }
-static PATH_REGEX_4: ::std::sync::LazyLock<::sluice::regex::Regex> = ::std::sync::LazyLock::new(||
+static PATH_REGEX_4: ::std::sync::LazyLock<::sluice::spec::regex::Matcher> = ::std::sync::LazyLock::new(||
 {
     ::sluice::policy::compile_path_regex(
             "^/repos/(?<owner>[A-Za-z0-9][A-Za-z0-9-]{0,38})/(?<repo>[A-Za-z0-9._-]{1,100})/issues(/(?<issueNumber>[0-9]+))?/comments([?].*)?$",
@@ -673,7 +673,7 @@ fn route<'p>(
         &PATH_REGEX_4,
         path,
         query,
-    ) {
+    )? {
         match policy.check_endpoint(4usize, method, params, query) {
             ::core::result::Result::Ok(allowed) => {
                 return ::core::result::Result::Ok(allowed);

@@ -366,7 +366,7 @@ impl ::sluice::Connector for Connector {
         RULES_SHA256
     }
 }
-static PATH_REGEX_0: ::std::sync::LazyLock<::sluice::regex::Regex> = ::std::sync::LazyLock::new(||
+static PATH_REGEX_0: ::std::sync::LazyLock<::sluice::spec::regex::Matcher> = ::std::sync::LazyLock::new(||
 {
     ::sluice::policy::compile_path_regex("^/rest/api/3/search(/jql)?([?].*)?$")
         .expect("checked by cargo xtask gen")
@@ -387,7 +387,7 @@ fn route<'p>(
         &PATH_REGEX_0,
         path,
         query,
-    ) {
+    )? {
         match policy.check_endpoint(0usize, method, params, query) {
             ::core::result::Result::Ok(allowed) => {
                 return ::core::result::Result::Ok(allowed);

@@ -370,7 +370,7 @@ impl ::sluice::Connector for Connector {
         RULES_SHA256
     }
 }
-static PATH_REGEX_4: ::std::sync::LazyLock<::sluice::regex::Regex> = ::std::sync::LazyLock::new(||
+static PATH_REGEX_4: ::std::sync::LazyLock<::sluice::spec::regex::Matcher> = ::std::sync::LazyLock::new(||
 {
     ::sluice::policy::compile_path_regex(
             "^/v1\\.0/users/(?<userId>p~[A-Za-z0-9_-]+)(/mailFolders/(?<folder>sentitems|inbox))?/messages([?].*)?$",
@@ -466,7 +466,7 @@ fn route<'p>(
         &PATH_REGEX_4,
         path,
         query,
-    ) {
+    )? {
         match policy.check_endpoint(4usize, method, params, query) {
             ::core::result::Result::Ok(allowed) => {
                 return ::core::result::Result::Ok(allowed);

@@ -403,7 +403,7 @@ impl ::sluice::Connector for Connector {
         RULES_SHA256
     }
 }
-static PATH_REGEX_2: ::std::sync::LazyLock<::sluice::regex::Regex> = ::std::sync::LazyLock::new(||
+static PATH_REGEX_2: ::std::sync::LazyLock<::sluice::spec::regex::Matcher> = ::std::sync::LazyLock::new(||
 {
     ::sluice::policy::compile_path_regex(
             "^/v2/past_meetings/(?<meetingId>[0-9]{9,12}|[A-Za-z0-9%+=_-]{22,80})/participants([?].*)?$",
@@ -460,7 +460,7 @@ fn route<'p>(
         &PATH_REGEX_2,
         path,
         query,
-    ) {
+    )? {
         match policy.check_endpoint(2usize, method, params, query) {
             ::core::result::Result::Ok(allowed) => {
                 return ::core::result::Result::Ok(allowed);

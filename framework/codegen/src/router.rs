@@ -22,12 +22,12 @@ pub(crate) fn route_fn(endpoints: &[Endpoint]) -> TokenStream {
                 let name = format_ident!("PATH_REGEX_{}", index);
                 let pattern = regex.as_str();
                 statics.push(quote! {
-                    static #name: ::std::sync::LazyLock<::sluice::regex::Regex> =
+                    static #name: ::std::sync::LazyLock<::sluice::spec::regex::Matcher> =
                         ::std::sync::LazyLock::new(|| {
                             ::sluice::policy::compile_path_regex(#pattern).expect("checked by cargo xtask gen")
                         });
                 });
-                quote! { ::sluice::policy::match_path_regex(&#name, path, query) }
+                quote! { ::sluice::policy::match_path_regex(&#name, path, query)? }
             }
             (None, None) => unreachable!("validated: every endpoint has a path"),
         };

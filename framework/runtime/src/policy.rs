@@ -8,9 +8,9 @@
 //! validate does not match, and the search goes on. When nothing matches, the refusal explains
 //! the first near miss, or that no endpoint has this path.
 
-use regex::Regex;
 use sluice_spec::param::{ParamType, ParameterSchema};
 use sluice_spec::path_template::PathTemplate;
+use sluice_spec::regex::{Matcher, SpecRegex};
 use sluice_spec::rules::{Endpoint, Rules};
 
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
@@ -130,7 +130,7 @@ struct EndpointPolicy {
 enum PathMatcher {
     Template(PathTemplate),
     /// Anchored, case-insensitive; matched against `path[?query]`.
-    Regex(Regex),
+    Regex(Matcher),
 }
 
 /// A request the rules allow.
@@ -169,7 +169,7 @@ impl RequestPolicy {
     ) -> Result<Allowed<'_>, Problem> {
         let mut near_miss: Option<Problem> = None;
         for (index, endpoint) in self.endpoints.iter().enumerate() {
-            let Some(path_values) = endpoint.path.matches(path, query) else {
+            let Some(path_values) = endpoint.path.matches(path, query)? else {
                 continue;
             };
             match self.check_endpoint(index, method, path_values, query) {
@@ -290,9 +290,7 @@ impl EndpointPolicy {
             (Some(t), _) => PathMatcher::Template(
                 PathTemplate::parse(&t.value).expect("validated when the rules were loaded"),
             ),
-            (None, Some(r)) => PathMatcher::Regex(
-                compile_path_regex(r.as_str()).expect("validated when the rules were loaded"),
-            ),
+            (None, Some(r)) => PathMatcher::Regex(anchored_path_regex(&r.value)),
             (None, None) => unreachable!("validated: every endpoint has a path"),
         };
         let checks = |schemas: &std::collections::BTreeMap<
@@ -448,44 +446,64 @@ impl EndpointPolicy {
 }
 
 /// Matches a `pathRegex` endpoint's compiled regex (`(?i)^(?:…)$`) against `path[?query]`,
-/// returning its named groups. Generated routers call this.
+/// returning its named groups. Generated routers call this. A pattern that gives up on this
+/// path (see [`sluice_spec::regex::BACKTRACK_LIMIT`]) refuses the request: it is never
+/// forwarded on a match the rules could not decide.
 pub fn match_path_regex(
-    regex: &Regex,
+    regex: &Matcher,
     path: &str,
     query: Option<&str>,
-) -> Option<Vec<(String, String)>> {
+) -> Result<Option<Vec<(String, String)>>, Problem> {
     let file = match query {
         Some(q) => format!("{path}?{q}"),
         None => path.to_owned(),
     };
-    let captures = regex.captures(&file)?;
-    Some(
+    let captures = match regex.captures(&file) {
+        Ok(Some(captures)) => captures,
+        Ok(None) => return Ok(None),
+        Err(e) => {
+            return Err(Problem::new(
+                ProblemType::RegexLimitExceeded,
+                format!("the request was refused because the rules could not decide it: {e}"),
+            )
+            .at(path.to_owned()));
+        }
+    };
+    Ok(Some(
         regex
             .capture_names()
-            .flatten()
             .filter_map(|n| {
                 captures
                     .name(n)
                     .map(|m| (n.to_owned(), m.as_str().to_owned()))
             })
             .collect(),
-    )
+    ))
 }
 
-/// Compiles a `pathRegex` as endpoints match it: whole string, case-insensitive.
-pub fn compile_path_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    Regex::new(&format!("(?i)^(?:{pattern})$"))
+/// Compiles a `pathRegex` as endpoints match it: whole string, case-insensitive. Generated
+/// routers call this with the pattern as written in the rules.
+pub fn compile_path_regex(pattern: &str) -> Result<Matcher, String> {
+    SpecRegex::new(pattern).map(|r| anchored_path_regex(&r))
+}
+
+fn anchored_path_regex(regex: &SpecRegex) -> Matcher {
+    regex.wrapped("(?i)^(?:", ")$")
 }
 
 impl PathMatcher {
-    pub(crate) fn matches(&self, path: &str, query: Option<&str>) -> Option<Vec<(String, String)>> {
+    pub(crate) fn matches(
+        &self,
+        path: &str,
+        query: Option<&str>,
+    ) -> Result<Option<Vec<(String, String)>>, Problem> {
         match self {
-            Self::Template(t) => t.matches(path).map(|values| {
+            Self::Template(t) => Ok(t.matches(path).map(|values| {
                 values
                     .into_iter()
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
                     .collect()
-            }),
+            })),
             Self::Regex(re) => match_path_regex(re, path, query),
         }
     }
@@ -498,7 +516,7 @@ struct ParamCheck {
     value_type: Option<ParamType>,
     reversible_pseudonym: bool,
     /// The pattern as written, and anchored for a whole-value match.
-    pattern: Option<(String, Regex)>,
+    pattern: Option<(String, Matcher)>,
     enum_values: Option<Vec<String>>,
     ors: Vec<ParamCheck>,
     required: bool,
@@ -509,13 +527,10 @@ impl ParamCheck {
         Self {
             value_type: schema.value_type,
             reversible_pseudonym: schema.format.as_deref() == Some("reversible-pseudonym"),
-            pattern: schema.pattern.as_ref().map(|p| {
-                let anchored = Regex::new(&format!("^(?:{})$", p.as_str()));
-                (
-                    p.as_str().to_owned(),
-                    anchored.expect("validated when loaded"),
-                )
-            }),
+            pattern: schema
+                .pattern
+                .as_ref()
+                .map(|p| (p.as_str().to_owned(), p.wrapped("^(?:", ")$"))),
             enum_values: schema.enum_values.clone(),
             ors: schema.ors.iter().map(ParamCheck::new).collect(),
             required: schema.required == Some(true),
@@ -543,10 +558,13 @@ impl ParamCheck {
         if self.reversible_pseudonym && !is_reversible_token(value) {
             return Err("is not a reversible pseudonym (p~…) issued by this proxy".into());
         }
-        if let Some((text, pattern)) = &self.pattern
-            && !pattern.is_match(value)
-        {
-            return Err(format!("does not match the pattern `{text}`"));
+        if let Some((text, pattern)) = &self.pattern {
+            match pattern.is_match(value) {
+                Ok(true) => {}
+                Ok(false) => return Err(format!("does not match the pattern `{text}`")),
+                // Fails closed: a value the pattern could not decide is not let through.
+                Err(e) => return Err(format!("could not be checked against its pattern: {e}")),
+            }
         }
         if let Some(allowed) = &self.enum_values
             && !allowed.iter().any(|a| a == value)
@@ -618,6 +636,64 @@ endpoints:
       user: { or: [ { format: reversible-pseudonym }, { pattern: "^[a-z]+$" } ] }
   - pathRegex: ^/v1\.0/users(/[^/?]+)?([?].*)?$
 "#;
+
+    #[test]
+    fn look_ahead_path_regexes_allow_and_refuse_the_right_paths() {
+        let p = policy(
+            r#"
+endpoints:
+  - pathRegex: "^/v2/meetings/[^/?]+(?:/(?!meeting_summary)[^/?]+)?$"
+"#,
+        );
+        assert!(p.check("GET", "/v2/meetings/123", None).is_ok());
+        assert!(p.check("GET", "/v2/meetings/123/recordings", None).is_ok());
+        let refused = p
+            .check("GET", "/v2/meetings/123/meeting_summary", None)
+            .unwrap_err();
+        assert_eq!(refused.type_uri, ProblemType::BlockedByRules.uri());
+    }
+
+    #[test]
+    fn a_path_regex_that_gives_up_refuses_the_request() {
+        // Nested repetition with a look-ahead inside: exponential on a path that almost matches.
+        let p = policy(
+            r#"
+endpoints:
+  - pathRegex: "^/((?!x)a+)+/done$"
+  - pathRegex: "^/.*$"
+"#,
+        );
+        let path = format!("/{}b", "a".repeat(29));
+        let problem = p.check("GET", &path, None).unwrap_err();
+        assert_eq!(problem.type_uri, ProblemType::RegexLimitExceeded.uri());
+        assert_eq!(problem.status, 403);
+        assert!(problem.detail.contains("gave up"), "{}", problem.detail);
+        // The catch-all after it is never consulted: the request is refused, not forwarded.
+        assert!(p.check("GET", "/aaa/done", None).is_ok());
+    }
+
+    #[test]
+    fn a_parameter_pattern_that_gives_up_refuses_the_value() {
+        let p = policy(
+            r#"
+endpoints:
+  - pathTemplate: /items
+    allowedQueryParams: [q]
+    queryParamSchemas:
+      q: { pattern: "^((?!x)a+)+c$" }
+"#,
+        );
+        let problem = p
+            .check("GET", "/items", Some(&format!("q={}b", "a".repeat(29))))
+            .unwrap_err();
+        assert_eq!(problem.type_uri, ProblemType::InvalidParameter.uri());
+        assert!(
+            problem.detail.contains("could not be checked"),
+            "{}",
+            problem.detail
+        );
+        assert!(p.check("GET", "/items", Some("q=aac")).is_ok());
+    }
 
     #[test]
     fn allowed_requests_name_their_endpoint() {

@@ -55,6 +55,9 @@ pub enum ProblemType {
     TooManyRequests,
     /// The proxy's job queue is full.
     QueueFull,
+    /// A rules regex gave up on this request (too many backtracking steps), so the rules could
+    /// not decide it; it is refused rather than forwarded.
+    RegexLimitExceeded,
     /// The replica running a job stopped, and the job could not safely be re-run.
     JobInterrupted,
 }
@@ -85,6 +88,7 @@ impl ProblemType {
             Self::TooManyRequests => "too-many-requests",
             Self::QueueFull => "queue-full",
             Self::JobInterrupted => "job-interrupted",
+            Self::RegexLimitExceeded => "regex-limit-exceeded",
         }
     }
 
@@ -94,7 +98,8 @@ impl ProblemType {
             Self::BlockedByRules
             | Self::MethodNotAllowed
             | Self::QueryParamNotAllowed
-            | Self::InvalidParameter => 403,
+            | Self::InvalidParameter
+            | Self::RegexLimitExceeded => 403,
             // psoxy answers 409 for a stale or foreign reversible token; callers rely on it.
             Self::InvalidToken => 409,
             Self::InvalidCallback | Self::InvalidPath => 400,
@@ -136,6 +141,7 @@ impl ProblemType {
             Self::TooManyRequests => "Too many requests",
             Self::QueueFull => "Job queue full",
             Self::JobInterrupted => "Job interrupted",
+            Self::RegexLimitExceeded => "A rules regex gave up on this request",
         }
     }
 
@@ -164,6 +170,7 @@ impl ProblemType {
             Self::QueueFull => "/_sluice/problems/queue-full",
             Self::JobInterrupted => "/_sluice/problems/job-interrupted",
             Self::InvalidCallback => "/_sluice/problems/invalid-callback",
+            Self::RegexLimitExceeded => "/_sluice/problems/regex-limit-exceeded",
         }
     }
 }
@@ -290,6 +297,7 @@ mod tests {
             ProblemType::TooManyRequests,
             ProblemType::QueueFull,
             ProblemType::JobInterrupted,
+            ProblemType::RegexLimitExceeded,
         ];
         let slugs: std::collections::HashSet<_> = all.iter().map(|t| t.slug()).collect();
         assert_eq!(slugs.len(), all.len());

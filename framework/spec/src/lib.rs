@@ -20,6 +20,7 @@ pub mod connector;
 pub mod destination;
 pub mod diagnostic;
 pub mod duration;
+mod java_regex;
 pub mod jsonpath;
 mod lint;
 pub mod load;

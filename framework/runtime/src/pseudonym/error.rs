@@ -31,6 +31,10 @@ pub enum PseudonymError {
         /// What was missing.
         detail: &'static str,
     },
+    /// The transform's regex gave up on the value (too many backtracking steps): the value is
+    /// not passed through unsanitized, the response fails.
+    #[error(transparent)]
+    RegexLimit(#[from] sluice_spec::regex::RegexLimitError),
 }
 
 /// A reversible token could not be turned back into its original.

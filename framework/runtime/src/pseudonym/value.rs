@@ -1,8 +1,8 @@
 //! The value-level functions the sanitizer calls, one per psoxy transform, with psoxy's
 //! handling of nulls, blanks and unexpected JSON types.
 
-use regex::Regex;
 use serde_json::Value;
+use sluice_spec::regex::{Captures, Matcher};
 
 use super::email::parse_address_list;
 use super::error::json_kind;
@@ -26,17 +26,18 @@ pub struct PseudonymizeOptions {
 /// Compiles `pattern` for Java `Matcher.matches()` semantics: wrapped as `^(?:pattern)$`, so
 /// the whole input must match and alternations prefer a full match. Use it for the regexes
 /// given to [`Pseudonymizer::pseudonymize_regex_matches`] and [`Pseudonymizer::tokenize`].
-pub fn full_match_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    Regex::new(&format!("^(?:{pattern})$"))
+/// The pattern is Java's, as in rules; the error says why it cannot be compiled.
+pub fn full_match_regex(pattern: &str) -> Result<Matcher, String> {
+    sluice_spec::regex::SpecRegex::new(pattern).map(|r| r.wrapped("^(?:", ")$"))
 }
 
 /// The captures of `regex` when it matches all of `text` (Java `matches()`); exact when `regex`
 /// comes from [`full_match_regex`].
-fn full_match<'t>(regex: &Regex, text: &'t str) -> Option<regex::Captures<'t>> {
-    regex.captures(text).filter(|c| {
+fn full_match<'t>(regex: &Matcher, text: &'t str) -> Result<Option<Captures<'t>>, PseudonymError> {
+    Ok(regex.captures(text)?.filter(|c| {
         c.get(0)
             .is_some_and(|m| m.start() == 0 && m.end() == text.len())
-    })
+    }))
 }
 
 impl Pseudonymizer {
@@ -117,9 +118,11 @@ impl Pseudonymizer {
     }
 
     /// psoxy `pseudonymizeEmailHeader`: an RFC 2822 address list (display names and groups
-    /// allowed) becomes a **string holding a JSON array**, one entry per mailbox, each
-    /// pseudonymized with default options after reformatting as `"Name" <local@domain>`:
-    /// `t~…@domain` tokens for `URL_SAFE_TOKEN` (never reversible), identity objects otherwise.
+    /// allowed), each mailbox pseudonymized with default options after reformatting as
+    /// `"Name" <local@domain>`: a `t~…@domain` token for `URL_SAFE_TOKEN` (never reversible), an
+    /// identity object otherwise. One mailbox gives a string holding its pseudonym alone (the
+    /// token, or the identity's compact JSON); none or several give a **string holding a JSON
+    /// array** of them.
     ///
     /// Null → null; blank → `""`; not a valid list → null (psoxy logs a warning); not a string →
     /// [`PseudonymError::UnsupportedValue`].
@@ -155,7 +158,12 @@ impl Pseudonymizer {
             };
             entries.push(entry);
         }
-        Ok(Value::String(Value::Array(entries).to_string()))
+        Ok(Value::String(match <[Value; 1]>::try_from(entries) {
+            // One address: its pseudonym alone, as psoxy's current releases write it.
+            Ok([Value::String(token)]) => token,
+            Ok([one]) => one.to_string(),
+            Err(entries) => Value::Array(entries).to_string(),
+        }))
     }
 
     /// psoxy `pseudonymizeRegexMatches`. `regex` should come from [`full_match_regex`];
@@ -171,7 +179,7 @@ impl Pseudonymizer {
     pub fn pseudonymize_regex_matches(
         &self,
         value: &Value,
-        regex: &Regex,
+        regex: &Matcher,
         has_group: bool,
         include_reversible: bool,
     ) -> Result<Value, PseudonymError> {
@@ -183,7 +191,7 @@ impl Pseudonymizer {
                 expected: "a string",
             });
         };
-        let Some(caps) = full_match(regex, text) else {
+        let Some(caps) = full_match(regex, text)? else {
             return Ok(Value::Null);
         };
         let part = if has_group { caps.get(1) } else { caps.get(0) };
@@ -214,7 +222,11 @@ impl Pseudonymizer {
     ///
     /// Non-strings (numbers, booleans, objects, arrays) → null; null → null; blank → unchanged.
     /// Errors without an encryption key, or when group 1 does not participate in the match.
-    pub fn tokenize(&self, value: &Value, regex: Option<&Regex>) -> Result<Value, PseudonymError> {
+    pub fn tokenize(
+        &self,
+        value: &Value,
+        regex: Option<&Matcher>,
+    ) -> Result<Value, PseudonymError> {
         const T: &str = "tokenize";
         let Value::String(text) = value else {
             return Ok(Value::Null);
@@ -231,7 +243,7 @@ impl Pseudonymizer {
         let Some(regex) = regex else {
             return Ok(Value::String(token_of(text)?));
         };
-        let Some(caps) = full_match(regex, text) else {
+        let Some(caps) = full_match(regex, text)? else {
             return Ok(value.clone());
         };
         let Some(group) = caps.get(1) else {

@@ -2,15 +2,15 @@
 //! the [`Applier`](super::plan::Applier) that applies them to matched values with psoxy's
 //! handling of nulls, blanks and unexpected types.
 
-use regex::{Regex, RegexSet};
 use serde_json::Value;
 use sluice_spec::jsonpath::JsonPath;
+use sluice_spec::regex::Matcher;
 use sluice_spec::transform::{Encoding, Transform, TransformKind};
 
 use super::SanitizeError;
 use super::output::to_json_string;
 use super::plan::{self, Effect};
-use super::text::{self, Exceptions, Phrases, full_match, is_blank};
+use super::text::{self, Exceptions, FullMatchSet, Phrases, full_match, is_blank};
 use crate::pseudonym::{PseudonymizeOptions, Pseudonymizer};
 
 /// An endpoint's transforms, compiled, in rule order.
@@ -21,21 +21,21 @@ pub(super) struct Transforms(pub(super) Vec<Compiled>);
 #[derive(Debug, Clone)]
 pub(super) enum Compiled {
     Redact,
-    RedactRegexMatches(Vec<Regex>),
+    RedactRegexMatches(Vec<Matcher>),
     RedactExceptPhrases(Phrases),
     RedactExceptSubstrings(Exceptions),
     Pseudonymize(PseudonymizeOptions),
     PseudonymizeEmailHeader(Encoding),
     PseudonymizeRegexMatches {
-        regex: Regex,
+        regex: Matcher,
         has_group: bool,
         include_reversible: bool,
     },
     FilterTokenByRegex {
         delimiter: text::Delimiter,
-        filters: RegexSet,
+        filters: FullMatchSet,
     },
-    Tokenize(Option<Regex>),
+    Tokenize(Option<Matcher>),
     TextDigest {
         inner: Option<Option<JsonPath>>,
         keywords: Vec<String>,
@@ -49,15 +49,13 @@ impl Compiled {
         match transform {
             Transform::Redact { .. } => Self::Redact,
             Transform::RedactRegexMatches { redactions, .. } => {
-                Self::RedactRegexMatches(redactions.iter().map(|r| r.regex().clone()).collect())
+                Self::RedactRegexMatches(redactions.iter().map(|r| r.matcher().clone()).collect())
             }
             Transform::RedactExceptPhrases {
                 allowed_phrases, ..
             } => Self::RedactExceptPhrases(Phrases::new(allowed_phrases)),
             Transform::RedactExceptSubstringsMatchingRegexes { exceptions, .. } => {
-                Self::RedactExceptSubstrings(Exceptions::new(
-                    &exceptions.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
-                ))
+                Self::RedactExceptSubstrings(Exceptions::new(exceptions))
             }
             // psoxy declares `onlyIfRegex` but never applies it; neither do we, for parity.
             Transform::Pseudonymize {
@@ -78,21 +76,17 @@ impl Compiled {
                 include_reversible,
                 ..
             } => Self::PseudonymizeRegexMatches {
-                regex: full_match(regex.as_str()),
-                has_group: regex.regex().captures_len() > 1,
+                regex: full_match(regex),
+                has_group: regex.matcher().captures_len() > 1,
                 include_reversible: *include_reversible,
             },
             Transform::FilterTokenByRegex {
                 delimiter, filters, ..
             } => Self::FilterTokenByRegex {
-                delimiter: text::Delimiter::new(delimiter.regex()),
-                filters: text::full_match_set(
-                    &filters.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-                ),
+                delimiter: text::Delimiter::new(delimiter.matcher()),
+                filters: FullMatchSet::new(filters),
             },
-            Transform::Tokenize { regex, .. } => {
-                Self::Tokenize(regex.as_ref().map(|r| full_match(r.as_str())))
-            }
+            Transform::Tokenize { regex, .. } => Self::Tokenize(regex.as_ref().map(full_match)),
             Transform::TextDigest {
                 is_json_escaped,
                 json_path_to_process_when_escaped,
@@ -154,18 +148,24 @@ impl plan::Applier for Applier<'_> {
         let p = self.pseudonymizer;
         let replacement = match compiled {
             Compiled::Redact => return Ok(Effect::Remove),
+            // A regex that gives up fails the transform, and so the response: never passed on
+            // with the value unsanitized.
             Compiled::RedactRegexMatches(patterns) => text_only(node, |s| {
-                Value::String(text::redact_regex_matches(s, patterns))
-            }),
+                text::redact_regex_matches(s, patterns).map(Value::String)
+            })
+            .map_err(|e| fail(e.to_string()))?,
             Compiled::RedactExceptPhrases(phrases) => {
-                text_only(node, |s| Value::String(phrases.apply(s)))
+                text_only(node, |s| Ok(Value::String(phrases.apply(s)))).map_err(fail)?
             }
             Compiled::RedactExceptSubstrings(exceptions) => {
-                text_only(node, |s| Value::String(exceptions.apply(s)))
+                text_only(node, |s| exceptions.apply(s).map(Value::String))
+                    .map_err(|e| fail(e.to_string()))?
             }
             Compiled::FilterTokenByRegex { delimiter, filters } => text_only(node, |s| {
-                text::filter_tokens(s, delimiter, filters).map_or(Value::Null, Value::String)
-            }),
+                text::filter_tokens(s, delimiter, filters)
+                    .map(|kept| kept.map_or(Value::Null, Value::String))
+            })
+            .map_err(|e| fail(e.to_string()))?,
             Compiled::TextDigest { inner, keywords } => match node {
                 Value::String(s) => Some(match inner {
                     None => Value::String(text::text_digest(s, keywords)),
@@ -205,13 +205,16 @@ impl plan::Applier for Applier<'_> {
 
 /// psoxy's string transforms: null stays null, a blank string stays as it is, any other
 /// non-string becomes null, and a string is replaced by `f(string)`. `None` means "unchanged".
-fn text_only(node: &Value, f: impl FnOnce(&str) -> Value) -> Option<Value> {
-    match node {
+fn text_only<E>(
+    node: &Value,
+    f: impl FnOnce(&str) -> Result<Value, E>,
+) -> Result<Option<Value>, E> {
+    Ok(match node {
         Value::Null => None,
         Value::String(s) if is_blank(s) => None,
-        Value::String(s) => Some(f(s)),
+        Value::String(s) => Some(f(s)?),
         _ => Some(Value::Null),
-    }
+    })
 }
 
 /// `textDigest` with `isJsonEscaped`: the string is JSON; every value at `path` inside it is

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use regex::{Regex, RegexSet};
 use serde_json::Value;
+use sluice_spec::regex::{Matcher, RegexLimitError, SpecRegex};
 
 use super::output::to_json_string;
 
@@ -18,8 +19,8 @@ use super::output::to_json_string;
 const JAVA_DOT: &str = r"[^\n\r\u{85}\u{2028}\u{2029}]";
 
 /// A rule's regex anchored for Java's `matches()`.
-pub(crate) fn full_match(pattern: &str) -> Regex {
-    Regex::new(&format!("^(?:{pattern})$")).expect("a pattern that compiled also compiles anchored")
+pub(crate) fn full_match(regex: &SpecRegex) -> Matcher {
+    regex.wrapped("^(?:", ")$")
 }
 
 /// Commons-lang `isBlank`: empty or only Java whitespace.
@@ -41,12 +42,15 @@ fn java_trim(s: &str) -> &str {
 }
 
 /// `redactRegexMatches`: every match of every pattern, in order, is removed.
-pub(crate) fn redact_regex_matches(text: &str, patterns: &[Regex]) -> String {
+pub(crate) fn redact_regex_matches(
+    text: &str,
+    patterns: &[Matcher],
+) -> Result<String, RegexLimitError> {
     let mut out = text.to_owned();
     for pattern in patterns {
-        out = pattern.replace_all(&out, "").into_owned();
+        out = pattern.replace_all(&out, "")?.into_owned();
     }
-    out
+    Ok(out)
 }
 
 /// `redactExceptPhrases`: the phrases found (as whole words, case-insensitively), as written in
@@ -90,58 +94,66 @@ impl Phrases {
 /// most titles match none.
 #[derive(Debug, Clone)]
 pub(crate) struct Exceptions {
-    wrapped: Vec<Regex>,
-    /// The bare exceptions, when they all compile on their own.
+    wrapped: Vec<Matcher>,
+    /// The bare exceptions, when the linear engine runs them all.
     prefilter: Option<RegexSet>,
 }
 
 impl Exceptions {
-    pub(crate) fn new(exceptions: &[&str]) -> Self {
+    pub(crate) fn new(exceptions: &[SpecRegex]) -> Self {
         Self {
             wrapped: exceptions
                 .iter()
-                .map(|e| {
-                    Regex::new(&format!("^{JAVA_DOT}*?({e}){JAVA_DOT}*?$"))
-                        .expect("a pattern that compiled also compiles wrapped")
-                })
+                .map(|e| e.wrapped(&format!("^{JAVA_DOT}*?("), &format!("){JAVA_DOT}*?$")))
                 .collect(),
-            prefilter: RegexSet::new(exceptions).ok(),
+            // Only when the linear engine reads every one as Java does.
+            prefilter: exceptions
+                .iter()
+                .all(|e| e.matcher().is_fast())
+                .then(|| RegexSet::new(exceptions.iter().map(SpecRegex::translated)).ok())
+                .flatten(),
         }
     }
 
-    pub(crate) fn apply(&self, text: &str) -> String {
+    pub(crate) fn apply(&self, text: &str) -> Result<String, RegexLimitError> {
         let mut best: Option<&str> = None;
-        let mut consider = |re: &Regex| {
-            if let Some(m) = re.captures(text).and_then(|c| c.get(1))
+        let mut consider = |re: &Matcher| -> Result<(), RegexLimitError> {
+            if let Some(m) = re.captures(text)?.and_then(|c| c.get(1))
                 && best.is_none_or(|b| m.as_str().chars().count() > b.chars().count())
             {
                 best = Some(m.as_str());
             }
+            Ok(())
         };
         match &self.prefilter {
             // `matches` lists the candidates in rule order, which keeps the tie rule.
-            Some(set) => set
-                .matches(text)
-                .iter()
-                .for_each(|i| consider(&self.wrapped[i])),
-            None => self.wrapped.iter().for_each(&mut consider),
+            Some(set) => {
+                for i in set.matches(text).iter() {
+                    consider(&self.wrapped[i])?;
+                }
+            }
+            None => {
+                for re in &self.wrapped {
+                    consider(re)?;
+                }
+            }
         }
-        best.unwrap_or_default().to_owned()
+        Ok(best.unwrap_or_default().to_owned())
     }
 }
 
 /// `filterTokenByRegex`: splits on the delimiter (Java's `split`), keeps tokens that fully match
 /// a filter, joins them with a space; `None` (null) when nothing is kept. `filters` holds the
-/// anchored filters as one set: a token is kept when any of them matches it.
+/// anchored filters: a token is kept when any of them matches it.
 pub(crate) fn filter_tokens(
     text: &str,
     delimiter: &Delimiter,
-    filters: &RegexSet,
-) -> Option<String> {
+    filters: &FullMatchSet,
+) -> Result<Option<String>, RegexLimitError> {
     let mut joined = String::new();
     let mut first = true;
-    for token in java_split(text, delimiter) {
-        if filters.is_match(token) {
+    for token in java_split(text, delimiter)? {
+        if filters.is_match(token)? {
             if !first {
                 joined.push(' ');
             }
@@ -150,26 +162,62 @@ pub(crate) fn filter_tokens(
         }
     }
     let trimmed = java_trim(&joined);
-    if trimmed.len() == joined.len() {
+    Ok(if trimmed.len() == joined.len() {
         (!joined.is_empty()).then_some(joined)
     } else {
         (!trimmed.is_empty()).then(|| trimmed.to_owned())
-    }
+    })
 }
 
-/// The anchored (`^(?:…)$`) forms of `patterns` as one set, for Java `matches()` against any.
-pub(crate) fn full_match_set(patterns: &[&str]) -> RegexSet {
-    RegexSet::new(patterns.iter().map(|p| format!("^(?:{p})$")))
-        .expect("patterns that compiled also compile anchored")
+/// The anchored (`^(?:…)$`) forms of some patterns, for Java `matches()` against any: one set
+/// when the linear engine runs them all, else each in turn.
+#[derive(Debug, Clone)]
+pub(crate) enum FullMatchSet {
+    Set(RegexSet),
+    Each(Vec<Matcher>),
+}
+
+impl FullMatchSet {
+    pub(crate) fn new(patterns: &[SpecRegex]) -> Self {
+        if patterns.iter().all(|p| p.matcher().is_fast()) {
+            Self::Set(
+                RegexSet::new(patterns.iter().map(|p| format!("^(?:{})$", p.translated())))
+                    .expect("patterns that compiled also compile anchored"),
+            )
+        } else {
+            Self::Each(patterns.iter().map(full_match).collect())
+        }
+    }
+
+    fn is_match(&self, text: &str) -> Result<bool, RegexLimitError> {
+        match self {
+            Self::Set(set) => Ok(set.is_match(text)),
+            Self::Each(each) => {
+                for m in each {
+                    if m.is_match(text)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+        }
+    }
 }
 
 /// Java's `String.split(regex)`: trailing empty strings dropped; a zero-width match at the start
 /// yields no leading empty string.
-fn java_split<'t>(text: &'t str, delimiter: &Delimiter) -> Vec<&'t str> {
-    match delimiter {
+fn java_split<'t>(text: &'t str, delimiter: &Delimiter) -> Result<Vec<&'t str>, RegexLimitError> {
+    Ok(match delimiter {
         Delimiter::Whitespace => java_split_at(text, whitespace_runs(text)),
-        Delimiter::Regex(re) => java_split_at(text, re.find_iter(text).map(|m| m.range())),
-    }
+        Delimiter::Regex(Matcher::Fast(re)) => {
+            java_split_at(text, re.find_iter(text).map(|m| m.range()))
+        }
+        Delimiter::Regex(re) => {
+            let mut ranges = Vec::new();
+            re.for_each_match(text, |r| ranges.push(r))?;
+            java_split_at(text, ranges.into_iter())
+        }
+    })
 }
 
 /// `java_split` given the delimiter's matches, in order.
@@ -221,11 +269,11 @@ pub(crate) enum Delimiter {
     /// `\s+`.
     Whitespace,
     /// Any other pattern.
-    Regex(Regex),
+    Regex(Matcher),
 }
 
 impl Delimiter {
-    pub(crate) fn new(regex: &Regex) -> Self {
+    pub(crate) fn new(regex: &Matcher) -> Self {
         if regex.as_str() == r"\s+" {
             Self::Whitespace
         } else {
@@ -307,6 +355,17 @@ fn java_word_count(trimmed: &str) -> usize {
 mod tests {
     use super::*;
 
+    fn rules(patterns: &[&str]) -> Vec<SpecRegex> {
+        patterns
+            .iter()
+            .map(|p| SpecRegex::new(p).unwrap())
+            .collect()
+    }
+
+    fn matcher(pattern: &str) -> Matcher {
+        SpecRegex::new(pattern).unwrap().matcher().clone()
+    }
+
     #[test]
     fn phrases_keep_whole_words_as_written() {
         let p = Phrases::new(&["phrase1".into(), "phrase2 2".into(), "Phrase3".into()]);
@@ -326,27 +385,73 @@ mod tests {
 
     #[test]
     fn exceptions_keep_the_longest_match() {
-        let e = Exceptions::new(&["(?i)focus time", "(?i)focus time block"]);
-        assert_eq!(e.apply("My Focus Time Block today"), "Focus Time Block");
-        assert_eq!(e.apply("lunch"), "");
-        assert_eq!(e.apply("focus time\nsecond line"), "");
+        let e = Exceptions::new(&rules(&["(?i)focus time", "(?i)focus time block"]));
+        assert_eq!(
+            e.apply("My Focus Time Block today").unwrap(),
+            "Focus Time Block"
+        );
+        assert_eq!(e.apply("lunch").unwrap(), "");
+        assert_eq!(e.apply("focus time\nsecond line").unwrap(), "");
+    }
+
+    #[test]
+    fn look_ahead_exceptions_run_on_the_backtracking_engine() {
+        let e = Exceptions::new(&rules(&[r"(?i)\bfocus(?! group)\b"]));
+        assert!(e.prefilter.is_none());
+        assert_eq!(e.apply("Focus time").unwrap(), "Focus");
+        assert_eq!(e.apply("focus group").unwrap(), "");
+        let filters = FullMatchSet::new(&rules(&[r"https://(?!evil\.)[^.]+\.zoom\.us/.*"]));
+        let ws = Delimiter::new(&matcher(r"\s+"));
+        assert_eq!(
+            filter_tokens(
+                "a https://acme.zoom.us/j/1 https://evil.zoom.us/j/2",
+                &ws,
+                &filters
+            )
+            .unwrap()
+            .as_deref(),
+            Some("https://acme.zoom.us/j/1")
+        );
+    }
+
+    #[test]
+    fn text_transforms_fail_when_a_regex_gives_up() {
+        let catastrophic = "^((?!b)a+)+c$";
+        let text = format!("{}b", "a".repeat(29));
+        assert!(redact_regex_matches(&text, &[matcher(catastrophic)]).is_err());
+        assert!(
+            Exceptions::new(&rules(&[catastrophic]))
+                .apply(&text)
+                .is_err()
+        );
+        let ws = Delimiter::new(&matcher(r"\s+"));
+        assert!(filter_tokens(&text, &ws, &FullMatchSet::new(&rules(&[catastrophic]))).is_err());
+        assert!(
+            filter_tokens(
+                &text,
+                &Delimiter::new(&matcher(catastrophic)),
+                &FullMatchSet::new(&rules(&["a"]))
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn tokens_are_filtered_like_psoxy() {
-        let delimiter = Delimiter::new(&Regex::new(r"\s+").unwrap());
-        let zoom = full_match_set(&[r"https://[^.]+\.zoom\.us/.*"]);
+        let delimiter = Delimiter::new(&matcher(r"\s+"));
+        let zoom = FullMatchSet::new(&rules(&[r"https://[^.]+\.zoom\.us/.*"]));
         assert_eq!(
             filter_tokens(
                 "come to my zoom meeting! \r\n https://acme.zoom.us/12312345?pwd=1234asAf",
                 &delimiter,
                 &zoom
             )
+            .unwrap()
             .as_deref(),
             Some("https://acme.zoom.us/12312345?pwd=1234asAf")
         );
         assert_eq!(
-            filter_tokens(" https://acme.meet.us/x", &delimiter, &zoom),
+            filter_tokens(" https://acme.meet.us/x", &delimiter, &zoom).unwrap(),
             None
         );
     }
@@ -366,8 +471,12 @@ mod tests {
     }
 
     fn filter_tokens_reference(text: &str, delimiter: &Regex, filters: &[&str]) -> Option<String> {
-        let filters: Vec<Regex> = filters.iter().map(|f| full_match(f)).collect();
-        let kept: Vec<&str> = java_split(text, &Delimiter::Regex(delimiter.clone()))
+        let filters: Vec<Regex> = filters
+            .iter()
+            .map(|f| Regex::new(&format!("^(?:{f})$")).unwrap())
+            .collect();
+        let kept: Vec<&str> = java_split(text, &Delimiter::Regex(Matcher::Fast(delimiter.clone())))
+            .unwrap()
             .into_iter()
             .filter(|token| filters.iter().any(|f| f.is_match(token)))
             .collect();
@@ -446,7 +555,7 @@ mod tests {
         ) {
             let chosen: Vec<&str> = picks.iter().map(|&i| EXCEPTIONS[i]).collect();
             proptest::prop_assert_eq!(
-                Exceptions::new(&chosen).apply(&text),
+                Exceptions::new(&rules(&chosen)).apply(&text).unwrap(),
                 exceptions_reference(&chosen, &text)
             );
         }
@@ -469,7 +578,12 @@ mod tests {
             let chosen: Vec<&str> = picks.iter().map(|&i| FILTERS[i]).collect();
             let delimiter = Regex::new(delimiter).unwrap();
             proptest::prop_assert_eq!(
-                filter_tokens(&text, &Delimiter::new(&delimiter), &full_match_set(&chosen)),
+                filter_tokens(
+                    &text,
+                    &Delimiter::new(&Matcher::Fast(delimiter.clone())),
+                    &FullMatchSet::new(&rules(&chosen))
+                )
+                .unwrap(),
                 filter_tokens_reference(&text, &delimiter, &chosen)
             );
         }
@@ -477,10 +591,10 @@ mod tests {
 
     #[test]
     fn java_split_drops_trailing_empties_and_keeps_a_leading_one() {
-        let comma = Delimiter::new(&Regex::new(",").unwrap());
-        assert_eq!(java_split("a,b,,", &comma), ["a", "b"]);
-        assert_eq!(java_split(",a", &comma), ["", "a"]);
-        assert_eq!(java_split("", &comma), [""]);
+        let comma = Delimiter::new(&matcher(","));
+        assert_eq!(java_split("a,b,,", &comma).unwrap(), ["a", "b"]);
+        assert_eq!(java_split(",a", &comma).unwrap(), ["", "a"]);
+        assert_eq!(java_split("", &comma).unwrap(), [""]);
     }
 
     #[test]
@@ -503,9 +617,9 @@ mod tests {
 
     #[test]
     fn regex_matches_are_removed_everywhere() {
-        let pwd = [Regex::new("(?i)pwd=[^&]*").unwrap()];
+        let pwd = [matcher("(?i)pwd=[^&]*")];
         assert_eq!(
-            redact_regex_matches("https://z.us/j/1?PWD=abc&x=1", &pwd),
+            redact_regex_matches("https://z.us/j/1?PWD=abc&x=1", &pwd).unwrap(),
             "https://z.us/j/1?&x=1"
         );
     }

@@ -265,7 +265,13 @@ impl RegexLiteral {
             full.push_str(&format!("(?{inline})"));
         }
         full.push_str("\\A(?:");
-        full.push_str(pattern);
+        // Java's spellings (`(?)`, `\Q…\E`, POSIX classes) read as Java reads them; look-around
+        // is refused below, since a filter has no way to fail the response.
+        let translated = crate::java_regex::translate(pattern)?;
+        if translated.possessive {
+            return Err("possessive quantifiers (`a*+`) are not supported in filters".into());
+        }
+        full.push_str(&translated.text);
         full.push_str(if flags.contains('x') {
             "\n)\\z"
         } else {
