@@ -49,6 +49,26 @@ pub enum SanitizeError {
         /// What went wrong.
         cause: String,
     },
+    /// A value reached a response-schema node whose `type` is none of JSON Schema's (psoxy
+    /// fails such a response too); nothing of the response may be returned.
+    #[error(
+        "the value at `{pointer}` reaches a response-schema node of unknown type `{type_name}` \
+         (known: object, array, string, number, integer, boolean, null); fix the type in the \
+         rules file"
+    )]
+    UnknownSchemaType {
+        /// JSON pointer of the value in the response (empty for the whole document).
+        pointer: String,
+        /// The unknown type, as the rules file spells it.
+        type_name: String,
+    },
+}
+
+impl From<Box<schema_filter::UnknownType>> for SanitizeError {
+    fn from(e: Box<schema_filter::UnknownType>) -> Self {
+        let schema_filter::UnknownType { pointer, type_name } = *e;
+        Self::UnknownSchemaType { pointer, type_name }
+    }
 }
 
 impl plan::WithPointer for SanitizeError {
@@ -177,6 +197,7 @@ impl Sanitizer {
                     {
                         schema_filter::Filtered::Kept(v) => v,
                         schema_filter::Filtered::NotMatched => Value::Null,
+                        schema_filter::Filtered::Failed(e) => return Err(e.into()),
                     }
                 }
                 None => Value::deserialize(&mut *de).map_err(not_json)?,
@@ -202,7 +223,7 @@ impl Sanitizer {
                 rules: &self.definitions,
                 local: schema.definitions.as_ref(),
             };
-            doc = schema_filter::filter(doc, schema, defs);
+            doc = schema_filter::filter(doc, schema, defs)?;
         }
         self.apply_transforms(endpoint, doc)
     }
