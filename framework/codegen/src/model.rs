@@ -415,6 +415,9 @@ impl ToRust for ParameterSchema {
 
 impl ToRust for SchemaType {
     fn to_rust(&self) -> TokenStream {
+        if let SchemaType::Unknown(name) = self {
+            return quote! { ::sluice::spec::response_schema::SchemaType::Unknown(#name.to_owned()) };
+        }
         let variant = proc_macro2::Ident::new(&format!("{self:?}"), proc_macro2::Span::call_site());
         quote! { ::sluice::spec::response_schema::SchemaType::#variant }
     }
@@ -714,5 +717,26 @@ impl ToRust for SideOutput {
         quote! {
             ::sluice::spec::connector::SideOutput { content: #content, destination: #destination, required: #required, gzip: #gzip }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_schema_type_psoxy_tolerates_is_emitted_as_written() {
+        let known = SchemaType::Integer.to_rust().to_string();
+        assert_eq!(
+            known,
+            ":: sluice :: spec :: response_schema :: SchemaType :: Integer"
+        );
+        let unknown = SchemaType::Unknown("onBehalfOf".into())
+            .to_rust()
+            .to_string();
+        assert_eq!(
+            unknown,
+            ":: sluice :: spec :: response_schema :: SchemaType :: Unknown (\"onBehalfOf\" . to_owned ())"
+        );
     }
 }

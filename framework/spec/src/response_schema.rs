@@ -101,9 +101,12 @@ pub struct ResponseSchema {
     pub dialect: Option<String>,
 }
 
-/// JSON Schema's primitive types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
+/// A schema node's `type`: one of JSON Schema's seven type names, or any other string.
+///
+/// psoxy reads `type` as a plain string, so a rules file with a misspelt name (psoxy's own GitHub
+/// rules have `type: "onBehalfOf"` deep in a GraphQL schema) loads there; it loads here too, as
+/// [`SchemaType::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchemaType {
     /// A JSON object.
     Object,
@@ -119,4 +122,122 @@ pub enum SchemaType {
     Boolean,
     /// `null`.
     Null,
+    /// Any other name, kept as written.
+    Unknown(String),
+}
+
+impl SchemaType {
+    /// The seven names JSON Schema defines, in the order editors offer them.
+    pub const KNOWN: [&'static str; 7] = [
+        "object", "array", "string", "number", "integer", "boolean", "null",
+    ];
+
+    /// The type named `name`: a known type, or [`SchemaType::Unknown`] holding `name`.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "object" => Self::Object,
+            "array" => Self::Array,
+            "string" => Self::String,
+            "number" => Self::Number,
+            "integer" => Self::Integer,
+            "boolean" => Self::Boolean,
+            "null" => Self::Null,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+
+    /// The name as written in a rules file.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Object => "object",
+            Self::Array => "array",
+            Self::String => "string",
+            Self::Number => "number",
+            Self::Integer => "integer",
+            Self::Boolean => "boolean",
+            Self::Null => "null",
+            Self::Unknown(name) => name,
+        }
+    }
+}
+
+impl Serialize for SchemaType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SchemaType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = SchemaType;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a type name such as `object` or `string`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SchemaType, E> {
+                Ok(SchemaType::from_name(v))
+            }
+        }
+        deserializer.deserialize_str(Name)
+    }
+}
+
+impl JsonSchema for SchemaType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SchemaType".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // The known names first, so editors complete them; any other string still validates,
+        // because psoxy loads it.
+        schemars::json_schema!({
+            "description": "JSON Schema's type names. Any other string loads too, as psoxy's loader accepts it.",
+            "anyOf": [
+                {
+                    "oneOf": [
+                        { "description": "A JSON object.", "type": "string", "const": "object" },
+                        { "description": "A JSON array.", "type": "string", "const": "array" },
+                        { "description": "A JSON string.", "type": "string", "const": "string" },
+                        { "description": "Any JSON number.", "type": "string", "const": "number" },
+                        { "description": "A JSON number without a fractional part.", "type": "string", "const": "integer" },
+                        { "description": "`true` or `false`.", "type": "string", "const": "boolean" },
+                        { "description": "`null`.", "type": "string", "const": "null" }
+                    ]
+                },
+                { "description": "Another name, kept as written (likely a typo).", "type": "string" }
+            ]
+        })
+    }
+}
+
+#[cfg(test)]
+mod schema_type_tests {
+    use super::*;
+
+    #[test]
+    fn any_type_name_loads_and_round_trips_as_written() {
+        let s: ResponseSchema = serde_json::from_str(
+            r#"{"properties": {"a": {"type": "onBehalfOf"}, "b": {"type": "integer"}}}"#,
+        )
+        .unwrap();
+        let props = s.properties.as_ref().unwrap();
+        assert_eq!(
+            props["a"].schema_type,
+            Some(SchemaType::Unknown("onBehalfOf".into()))
+        );
+        assert_eq!(props["b"].schema_type, Some(SchemaType::Integer));
+        let back = serde_json::to_value(&s).unwrap();
+        assert_eq!(back["properties"]["a"]["type"], "onBehalfOf");
+        assert_eq!(back["properties"]["b"]["type"], "integer");
+    }
+
+    #[test]
+    fn every_known_name_parses_to_its_variant() {
+        for name in SchemaType::KNOWN {
+            let t = SchemaType::from_name(name);
+            assert!(!matches!(t, SchemaType::Unknown(_)), "{name}");
+            assert_eq!(t.as_str(), name);
+        }
+    }
 }

@@ -98,8 +98,10 @@ pub(crate) fn needs_whole_value(schema: &ResponseSchema) -> bool {
 
 /// The `type` of a schema node when it is none psoxy knows (refs already followed).
 pub(crate) fn unknown_type(schema: &ResponseSchema) -> Option<&str> {
-    let _ = schema;
-    None
+    match &schema.schema_type {
+        Some(SchemaType::Unknown(name)) => Some(name),
+        _ => None,
+    }
 }
 
 pub(crate) fn filter_node(
@@ -171,6 +173,12 @@ fn filter_typed(
         SchemaType::Object => return filter_object(input, schema.properties.as_ref(), defs),
         SchemaType::Array => return filter_array(input, schema.items.as_deref(), defs),
         SchemaType::Null => Value::Null,
+        SchemaType::Unknown(name) => {
+            return Filtered::Failed(Box::new(UnknownType {
+                pointer: String::new(),
+                type_name: name.clone(),
+            }));
+        }
     })
 }
 
@@ -507,5 +515,36 @@ mod tests {
             json!({"v": true})
         );
         assert_eq!(run(json!({"v": "6"}), s(json!("5"))), Value::Null);
+    }
+
+    #[test]
+    fn a_value_reaching_an_unknown_type_fails_the_response_naming_its_pointer() {
+        let s = json!({"type": "object", "properties": {"data": {"type": "object", "properties": {
+            "nodes": {"type": "array", "items": {"type": "object", "properties": {
+                "actor": {"type": "onBehalfOf"}, "id": {"type": "string"}}}}}}}});
+        let e = try_run(
+            json!({"data": {"nodes": [{"id": "a"}, {"id": "b", "actor": {"login": "x"}}]}}),
+            s.clone(),
+        )
+        .unwrap_err();
+        assert_eq!(e.pointer, "/data/nodes/1/actor");
+        assert_eq!(e.type_name, "onBehalfOf");
+        // No value reaches the node: the response is filtered as usual.
+        assert_eq!(
+            run(json!({"data": {"nodes": [{"id": "a", "x": 1}]}}), s),
+            json!({"data": {"nodes": [{"id": "a"}]}})
+        );
+    }
+
+    #[test]
+    fn an_unknown_type_fails_inside_candidates_but_not_under_const() {
+        let s = json!({"anyOf": [{"type": "object", "properties": {"k/~": {"type": "oops"}}}]});
+        let e = try_run(json!({"k/~": null}), s).unwrap_err();
+        assert_eq!(e.pointer, "/k~1~0");
+        // psoxy compares `const` before looking at the type.
+        let s = json!({"type": "object", "properties": {},
+            "if": {"properties": {"t": {"type": "oops", "const": "x"}}},
+            "then": {"properties": {"t": {}}}});
+        assert_eq!(run(json!({"t": "x", "u": 1}), s), json!({"t": "x"}));
     }
 }
