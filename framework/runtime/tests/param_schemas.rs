@@ -88,3 +88,51 @@ async fn a_value_no_any_of_candidate_allows_is_refused_naming_the_parameter() {
         "nothing reaches the upstream"
     );
 }
+
+/// Response schemas with a type psoxy does not know (its GitHub rules have `onBehalfOf`).
+const MISSPELT: &str = r#"name: ghapi
+target_host: api.example.com
+source_auth: { kind: none }
+rules:
+  endpoints:
+    - pathTemplate: /members
+      responseSchema:
+        type: array
+        items:
+          type: object
+          properties:
+            id: { type: integer }
+            type: { type: onBehalfOf }
+    - pathTemplate: /gzip/members
+      responseSchema:
+        type: array
+        items:
+          type: object
+          properties:
+            id: { type: integer }
+            site_admin: { type: onBehalfOf }
+"#;
+
+#[tokio::test]
+async fn a_value_reaching_an_unknown_schema_type_withholds_the_response_naming_where() {
+    let up = upstream().await;
+    let proxy = proxy(MISSPELT, &[("SLUICE_UPSTREAM", &up.url())]).await;
+    let answer = get(&proxy.url("/members"), Some("test-key")).await;
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    let problem = answer.json();
+    assert_eq!(problem["type"], "/_sluice/problems/unsanitizable-response");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("`/0/type`") && detail.contains("`onBehalfOf`"),
+        "{detail}"
+    );
+    assert!(!answer.body.contains("583231") && !answer.body.contains("octocat"));
+
+    // No value reaches the misspelt node: sanitized as usual.
+    let answer = get(&proxy.url("/gzip/members"), Some("test-key")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!([{"id": 583231}, {"id": 1}])
+    );
+}
