@@ -276,6 +276,12 @@ mod tests {
                 json!({"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "boolean"},
                 "c": {"type": "string"}, "id": {"type": "number"}, "kids": {"type": "array"}}}),
             ),
+            // A misspelt type: responses whose values reach it fail, the rest filter.
+            plain(
+                json!({"type": "object", "properties": {"a": {"type": "string"},
+                "kids": {"type": "array", "items": {"type": "object",
+                    "properties": {"b": {"type": "onBehalfOf"}, "c": {}}}}}}),
+            ),
             // anyOf of conditions on a nested object, as Salesforce/GraphQL rules have them.
             plain(
                 json!({"type": "object", "properties": {"kids": {"type": "array", "items": {"anyOf": [
