@@ -408,6 +408,8 @@ impl ToRust for ParameterSchema {
                     self.enum_values.to_rust(),
                 ),
                 ("ors", !self.ors.is_empty(), self.ors.to_rust()),
+                ("any_of", !self.any_of.is_empty(), self.any_of.to_rust()),
+                ("constant", self.constant.is_some(), self.constant.to_rust()),
                 ("required", self.required.is_some(), self.required.to_rust()),
             ],
         )

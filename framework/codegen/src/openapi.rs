@@ -763,7 +763,9 @@ pub(crate) fn allowed_headers(spec: &LoadedSpec, endpoint: &Endpoint) -> Vec<Str
 }
 
 fn is_token(schema: &ParameterSchema) -> bool {
-    schema.format.as_deref() == Some("reversible-pseudonym") || schema.ors.iter().any(is_token)
+    schema.format.as_deref() == Some("reversible-pseudonym")
+        || schema.ors.iter().any(is_token)
+        || schema.any_of.iter().any(is_token)
 }
 
 /// A parameter schema as JSON Schema.
@@ -788,11 +790,24 @@ pub(crate) fn param_schema(schema: &ParameterSchema) -> Value {
     if let Some(e) = &schema.enum_values {
         out.insert("enum".to_owned(), json!(e));
     }
-    if !schema.ors.is_empty() {
-        out.insert(
-            "anyOf".to_owned(),
-            Value::Array(schema.ors.iter().map(param_schema).collect()),
-        );
+    if let Some(c) = &schema.constant {
+        out.insert("const".to_owned(), json!(c));
+    }
+    let any_of = |list: &[ParameterSchema]| Value::Array(list.iter().map(param_schema).collect());
+    match (schema.ors.is_empty(), schema.any_of.is_empty()) {
+        (true, true) => {}
+        (false, true) => {
+            out.insert("anyOf".to_owned(), any_of(&schema.ors));
+        }
+        (true, false) => {
+            out.insert("anyOf".to_owned(), any_of(&schema.any_of));
+        }
+        (false, false) => {
+            out.insert(
+                "allOf".to_owned(),
+                json!([{"anyOf": any_of(&schema.ors)}, {"anyOf": any_of(&schema.any_of)}]),
+            );
+        }
     }
     if out.is_empty() {
         out.insert("type".to_owned(), json!("string"));

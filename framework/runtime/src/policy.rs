@@ -510,7 +510,7 @@ impl PathMatcher {
 }
 
 /// A parameter schema, compiled: every constraint given must hold; then, if `or` is present, one
-/// of its alternatives must.
+/// of its alternatives must, and if `anyOf` is present, one of its candidates must.
 #[derive(Debug, Clone)]
 struct ParamCheck {
     value_type: Option<ParamType>,
@@ -519,6 +519,8 @@ struct ParamCheck {
     pattern: Option<(String, Matcher)>,
     enum_values: Option<Vec<String>>,
     ors: Vec<ParamCheck>,
+    any_of: Vec<ParamCheck>,
+    constant: Option<String>,
     required: bool,
 }
 
@@ -533,13 +535,18 @@ impl ParamCheck {
                 .map(|p| (p.as_str().to_owned(), p.wrapped("^(?:", ")$"))),
             enum_values: schema.enum_values.clone(),
             ors: schema.ors.iter().map(ParamCheck::new).collect(),
+            any_of: schema.any_of.iter().map(ParamCheck::new).collect(),
+            constant: schema.constant.clone(),
             required: schema.required == Some(true),
         }
     }
 
-    /// Whether the schema takes reversible pseudonyms (alone or as one alternative).
+    /// Whether the schema takes reversible pseudonyms (alone, as one `or` alternative or as one
+    /// `anyOf` candidate).
     fn wants_token(&self) -> bool {
-        self.reversible_pseudonym || self.ors.iter().any(ParamCheck::wants_token)
+        self.reversible_pseudonym
+            || self.ors.iter().any(ParamCheck::wants_token)
+            || self.any_of.iter().any(ParamCheck::wants_token)
     }
 
     /// `Ok` or the reason, phrased to follow "parameter `x` = `v` ".
@@ -571,10 +578,54 @@ impl ParamCheck {
         {
             return Err(format!("is not one of: {}", allowed.join(", ")));
         }
+        if let Some(constant) = &self.constant
+            && value != constant
+        {
+            return Err(format!("is not `{constant}`"));
+        }
         if !self.ors.is_empty() && !self.ors.iter().any(|o| o.validate(value).is_ok()) {
             return Err("matches none of the allowed forms".into());
         }
+        if !self.any_of.is_empty() && !self.any_of.iter().any(|o| o.validate(value).is_ok()) {
+            let forms: Vec<String> = self.any_of.iter().map(ParamCheck::describe).collect();
+            return Err(format!(
+                "matches none of the `anyOf` candidates: {}",
+                forms.join("; ")
+            ));
+        }
         Ok(())
+    }
+}
+
+impl ParamCheck {
+    /// A short description of what the schema takes, for refusals.
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        match self.value_type {
+            Some(ParamType::Integer) => parts.push("a whole number".to_owned()),
+            Some(ParamType::Number) => parts.push("a number".to_owned()),
+            Some(ParamType::String) | None => {}
+        }
+        if self.reversible_pseudonym {
+            parts.push("a reversible pseudonym (p~…)".to_owned());
+        }
+        if let Some((text, _)) = &self.pattern {
+            parts.push(format!("matching `{text}`"));
+        }
+        if let Some(allowed) = &self.enum_values {
+            parts.push(format!("one of {}", allowed.join(", ")));
+        }
+        if let Some(constant) = &self.constant {
+            parts.push(format!("`{constant}`"));
+        }
+        if !self.ors.is_empty() || !self.any_of.is_empty() {
+            parts.push("one of several forms".to_owned());
+        }
+        if parts.is_empty() {
+            "any value".to_owned()
+        } else {
+            parts.join(", ")
+        }
     }
 }
 

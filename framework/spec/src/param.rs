@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::regex::SpecRegex;
 
-/// Constraints on one parameter's value. Every constraint given must hold; `or` holds when any
-/// of its schemas does.
+/// Constraints on one parameter's value. Every constraint given must hold; `or` and `anyOf`
+/// hold when any of their schemas does.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterSchema {
@@ -36,6 +36,18 @@ pub struct ParameterSchema {
     #[serde(rename = "or", default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(example = serde_json::json!([{"enum": ["all"]}, {"type": "integer"}]))]
     pub ors: Vec<ParameterSchema>,
+
+    /// The value is valid when it satisfies any of these schemas (JSON Schema's spelling of
+    /// `or`, as psoxy's Microsoft 365 and Gemini rules write it). A `format:
+    /// reversible-pseudonym` candidate takes `p~` tokens, which the proxy decrypts.
+    #[serde(rename = "anyOf", default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = serde_json::json!([{"type": "string", "format": "reversible-pseudonym"}]))]
+    pub any_of: Vec<ParameterSchema>,
+
+    /// The value must be exactly this.
+    #[serde(rename = "const", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"me")]
+    pub constant: Option<String>,
 
     /// For query parameters: whether the parameter must be present.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -238,10 +238,11 @@ fn regex_extract(
 }
 
 /// One rule on `text`: its literal `value` on a match, else the capture group (trimmed), or the
-/// whole match when the pattern has no such group.
+/// whole match when the pattern has no such group. A pattern that gives up (the backtracking
+/// engine's limit) extracts nothing: an augment only adds, so adding nothing leaks nothing.
 fn extract(rule: &ExtractionRule, text: &str) -> Option<String> {
-    let regex = rule.regex.regex();
-    let caps = regex.captures(text)?;
+    let regex = rule.regex.matcher();
+    let caps = regex.captures(text).ok()??;
     if let Some(v) = rule.value.as_ref().filter(|v| !v.trim().is_empty()) {
         return Some(v.clone());
     }

@@ -51,6 +51,26 @@ pub enum SanitizeError {
         /// What went wrong.
         cause: String,
     },
+    /// A value reached a response-schema node whose `type` is none of JSON Schema's (psoxy
+    /// fails such a response too); nothing of the response may be returned.
+    #[error(
+        "the value at `{pointer}` reaches a response-schema node of unknown type `{type_name}` \
+         (known: object, array, string, number, integer, boolean, null); fix the type in the \
+         rules file"
+    )]
+    UnknownSchemaType {
+        /// JSON pointer of the value in the response (empty for the whole document).
+        pointer: String,
+        /// The unknown type, as the rules file spells it.
+        type_name: String,
+    },
+}
+
+impl From<Box<schema_filter::UnknownType>> for SanitizeError {
+    fn from(e: Box<schema_filter::UnknownType>) -> Self {
+        let schema_filter::UnknownType { pointer, type_name } = *e;
+        Self::UnknownSchemaType { pointer, type_name }
+    }
 }
 
 impl plan::WithPointer for SanitizeError {
@@ -184,7 +204,7 @@ impl Sanitizer {
             let doc = match &e.schema {
                 _ if !e.augments.is_empty() => {
                     let doc = Value::deserialize(&mut *de).map_err(not_json)?;
-                    self.augment_and_filter(e, doc)
+                    self.augment_and_filter(e, doc)?
                 }
                 Some(schema) => {
                     let defs = Definitions {
@@ -198,6 +218,7 @@ impl Sanitizer {
                     {
                         schema_filter::Filtered::Kept(v) => v,
                         schema_filter::Filtered::NotMatched => Value::Null,
+                        schema_filter::Filtered::Failed(e) => return Err(e.into()),
                     }
                 }
                 None => Value::deserialize(&mut *de).map_err(not_json)?,
@@ -217,13 +238,17 @@ impl Sanitizer {
 
     /// Sanitizes one parsed document of endpoint number `endpoint`.
     pub fn sanitize_value(&self, endpoint: usize, doc: Value) -> Result<Value, SanitizeError> {
-        let doc = self.augment_and_filter(&self.endpoints[endpoint], doc);
+        let doc = self.augment_and_filter(&self.endpoints[endpoint], doc)?;
         self.apply_transforms(endpoint, doc)
     }
 
     /// psoxy's order before the transforms: augments on the upstream document, then the
     /// response schema, which passes the `+` properties the augments may have added.
-    fn augment_and_filter(&self, e: &EndpointSanitizer, mut doc: Value) -> Value {
+    fn augment_and_filter(
+        &self,
+        e: &EndpointSanitizer,
+        mut doc: Value,
+    ) -> Result<Value, SanitizeError> {
         let augmented = !e.augments.is_empty()
             && augment::apply(&e.augments, &mut doc) == augment::Outcome::Applied;
         match &e.schema {
@@ -233,9 +258,9 @@ impl Sanitizer {
                     local: schema.definitions.as_ref(),
                     pass_augmented: augmented,
                 };
-                schema_filter::filter(doc, schema, defs)
+                Ok(schema_filter::filter(doc, schema, defs)?)
             }
-            None => doc,
+            None => Ok(doc),
         }
     }
 

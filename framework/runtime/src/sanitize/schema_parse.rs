@@ -2,17 +2,23 @@
 //! skipped while parsing (never allocated, never freed), kept values are filtered as they are
 //! read. The result is exactly what parsing the whole document and then filtering it
 //! ([`super::schema_filter`]) gives; schemas whose outcome depends on a whole value (`anyOf`,
-//! `oneOf`, `if`/`then`/`else`, `const`) parse that value in full and filter it as before.
+//! `oneOf`, and under a `type`, `if`/`then`/`else` and `const`) parse that value in full and
+//! filter it as before. A value reaching a node of unknown type is skipped and fails the
+//! response; the rest of the document is then only checked for syntax.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
+use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use sluice_spec::response_schema::{ResponseSchema, SchemaType};
 
-use super::schema_filter::{Definitions, Filtered, filter_node, is_array, is_object, resolve};
+use super::schema_filter::{
+    Definitions, Filtered, UnknownType, filter_node, is_array, is_object, needs_whole_value,
+    resolve, unknown_type,
+};
 
 /// Deserializes one value filtered by `schema`.
 #[derive(Clone, Copy)]
@@ -36,13 +42,16 @@ impl<'de> DeserializeSeed<'de> for SchemaSeed<'_> {
                 break;
             }
         }
-        let whole_value = schema.one_of.is_some()
-            || schema.any_of.is_some()
-            || schema.if_schema.is_some()
-            || schema.constant.is_some();
-        if whole_value {
+        if needs_whole_value(schema) {
             let value = <Value as serde::Deserialize>::deserialize(deserializer)?;
             return Ok(filter_node(value, schema, self.defs));
+        }
+        if let Some(type_name) = unknown_type(schema) {
+            IgnoredAny::deserialize(deserializer)?;
+            return Ok(Filtered::Failed(Box::new(UnknownType {
+                pointer: String::new(),
+                type_name: type_name.to_owned(),
+            })));
         }
         deserializer.deserialize_any(SchemaVisitor {
             schema,
@@ -177,6 +186,10 @@ impl<'de> Visitor<'de> for SchemaVisitor<'_> {
                 Filtered::NotMatched => {
                     not_matched.insert(key.into_owned());
                 }
+                Filtered::Failed(e) => {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    return Ok(Filtered::Failed(e.under(&key)));
+                }
             }
         }
         Ok(if not_matched.is_empty() {
@@ -193,6 +206,7 @@ impl<'de> Visitor<'de> for SchemaVisitor<'_> {
         }
         let items = self.schema.items.as_deref().unwrap_or(&ANY);
         let mut out = Vec::new();
+        let mut index = 0usize;
         while let Some(item) = seq.next_element_seed(SchemaSeed {
             schema: items,
             defs: self.defs,
@@ -200,7 +214,12 @@ impl<'de> Visitor<'de> for SchemaVisitor<'_> {
             match item {
                 Filtered::Kept(Value::Null) | Filtered::NotMatched => {}
                 Filtered::Kept(v) => out.push(v),
+                Filtered::Failed(e) => {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    return Ok(Filtered::Failed(e.under(&index.to_string())));
+                }
             }
+            index += 1;
         }
         Ok(Filtered::Kept(Value::Array(out)))
     }
@@ -220,40 +239,58 @@ mod tests {
         let s = |v: Value| serde_json::from_value::<ResponseSchema>(v).unwrap();
         let defs: BTreeMap<String, ResponseSchema> = [(
             "Node".to_owned(),
-            s(json!({"properties": {"id": {"type": "integer"}, "kids": {"items": {"$ref": "#/definitions/Node"}}}})),
+            s(
+                json!({"type": "object", "properties": {"id": {"type": "integer"}, "kids": {"type": "array", "items": {"$ref": "#/definitions/Node"}}}}),
+            ),
         )]
         .into();
+        let plain = |v: Value| (s(v), BTreeMap::new());
         vec![
-            (
-                s(
-                    json!({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}),
-                ),
-                BTreeMap::new(),
+            plain(
+                json!({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}),
             ),
-            (
-                s(json!({"items": {"properties": {"a": {"type": "boolean"}, "c": {}}}})),
-                BTreeMap::new(),
+            plain(
+                json!({"type": "array", "items": {"type": "object", "properties": {"a": {"type": "boolean"}, "c": {}}}}),
             ),
             (s(json!({"$ref": "#/definitions/Node"})), defs.clone()),
-            (
-                s(
-                    json!({"items": {"anyOf": [{"type": "integer"}, {"properties": {"a": {"type": "string"}}}]}}),
-                ),
-                BTreeMap::new(),
+            plain(
+                json!({"type": "array", "items": {"anyOf": [{"type": "integer"}, {"type": "object", "properties": {"a": {"type": "string"}}}]}}),
             ),
-            (
-                s(json!({"items": {"type": "object", "properties": {},
-                    "if": {"properties": {"a": {"type": "string", "const": "x"}}},
-                    "then": {"properties": {"a": {"type": "string"}, "b": {}}}}})),
-                BTreeMap::new(),
+            plain(
+                json!({"type": "array", "items": {"type": "object", "properties": {},
+                "if": {"properties": {"a": {"type": "string", "const": "x"}}},
+                "else": {"properties": {"b": {"type": "integer", "const": "1"}}},
+                "then": {"properties": {"a": {"type": "string"}, "b": {}}}}}),
             ),
-            (
-                s(
-                    json!({"properties": {"a": {"properties": {"b": {"type": "number"}}}, "id": {"type": "null"}}}),
-                ),
-                BTreeMap::new(),
+            plain(
+                json!({"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"type": "number"}}}, "id": {"type": "null"}}}),
             ),
-            (s(json!({})), BTreeMap::new()),
+            plain(json!({})),
+            // No `type`: a leaf, though it names properties and items.
+            plain(json!({"properties": {"a": {"type": "string"}}, "items": {}})),
+            plain(
+                json!({"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "boolean"}, {"type": "object", "properties": {"id": {}}}]}}),
+            ),
+            // Nulls under every type.
+            plain(
+                json!({"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "boolean"},
+                "c": {"type": "string"}, "id": {"type": "number"}, "kids": {"type": "array"}}}),
+            ),
+            // A misspelt type: responses whose values reach it fail, the rest filter.
+            plain(
+                json!({"type": "object", "properties": {"a": {"type": "string"},
+                "kids": {"type": "array", "items": {"type": "object",
+                    "properties": {"b": {"type": "onBehalfOf"}, "c": {}}}}}}),
+            ),
+            // anyOf of conditions on a nested object, as Salesforce/GraphQL rules have them.
+            plain(
+                json!({"type": "object", "properties": {"kids": {"type": "array", "items": {"anyOf": [
+                    {"type": "object", "properties": {},
+                     "if": {"properties": {"a": {"type": "object", "properties": {"b": {"type": "string", "const": "y"}}}}},
+                     "then": {"properties": {"a": {"type": "object", "properties": {"b": {}}}, "id": {"type": "integer"}}}},
+                    {"type": "object", "properties": {"c": {"type": "boolean"}}}
+                ]}}}}),
+            ),
         ]
     }
 
@@ -284,28 +321,31 @@ mod tests {
 
     proptest! {
         #[test]
-        fn parsing_through_the_schema_equals_parsing_then_filtering(doc in arb_json(), which in 0usize..7) {
+        fn parsing_through_the_schema_equals_parsing_then_filtering(doc in arb_json(), which in 0usize..12) {
             let (schema, defs) = &schemas()[which];
             let defs = Definitions { rules: defs, local: schema.definitions.as_ref(), pass_augmented: false };
             let bytes = serde_json::to_vec(&doc).unwrap();
             let mut de = serde_json::Deserializer::from_slice(&bytes);
             let streamed = match (SchemaSeed { schema, defs }).deserialize(&mut de).unwrap() {
-                Filtered::Kept(v) => v,
-                Filtered::NotMatched => Value::Null,
+                Filtered::Kept(v) => Ok(v),
+                Filtered::NotMatched => Ok(Value::Null),
+                Filtered::Failed(e) => Err(e),
             };
             // Compared with the same bytes parsed into a `Value` (serde_json's default float
             // parsing does not always give back the generated `f64`).
             let reparsed: Value = serde_json::from_slice(&bytes).unwrap();
             let filtered = filter(reparsed, schema, defs);
-            prop_assert_eq!(serde_json::to_string(&streamed).unwrap(), serde_json::to_string(&filtered).unwrap());
+            let text = |r: Result<Value, Box<UnknownType>>| r.map(|v| serde_json::to_string(&v).unwrap());
+            prop_assert_eq!(text(streamed), text(filtered));
         }
     }
 
     #[test]
     fn duplicate_keys_keep_the_first_position_and_the_last_value() {
-        let schema: ResponseSchema =
-            serde_json::from_value(json!({"properties": {"a": {"type": "integer"}, "b": {}}}))
-                .unwrap();
+        let schema: ResponseSchema = serde_json::from_value(
+            json!({"type": "object", "properties": {"a": {"type": "integer"}, "b": {}}}),
+        )
+        .unwrap();
         let none = BTreeMap::new();
         let defs = Definitions {
             rules: &none,
@@ -325,7 +365,7 @@ mod tests {
         let dom: Value = serde_json::from_slice(bytes).unwrap();
         assert_eq!(
             serde_json::to_string(&v).unwrap(),
-            serde_json::to_string(&filter(dom, &schema, defs)).unwrap()
+            serde_json::to_string(&filter(dom, &schema, defs).unwrap()).unwrap()
         );
     }
 }
