@@ -66,8 +66,14 @@ pub struct ResponseSchema {
     #[schemars(example = serde_json::json!({"properties": {"name": {"type": "string"}}}))]
     pub else_schema: Option<Box<ResponseSchema>>,
 
-    /// The value must equal this constant (used in `if` conditions).
-    #[serde(rename = "const", default, skip_serializing_if = "Option::is_none")]
+    /// The value must equal this constant (used in `if` conditions and `anyOf` candidates).
+    /// psoxy's own name for it, `constant`, is accepted too (its Microsoft Teams rules use it).
+    #[serde(
+        rename = "const",
+        alias = "constant",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(example = &"user")]
     pub constant: Option<serde_json::Value>,
 
@@ -239,5 +245,28 @@ mod schema_type_tests {
             assert!(!matches!(t, SchemaType::Unknown(_)), "{name}");
             assert_eq!(t.as_str(), name);
         }
+    }
+}
+
+#[cfg(test)]
+mod constant_tests {
+    use super::*;
+
+    #[test]
+    fn psoxys_constant_key_is_read_as_const() {
+        let yaml = "type: object\nproperties:\n  '@odata.type':\n    type: string\n    constant: \"#microsoft.graph.callEndedEventMessageDetail\"\n";
+        let s: ResponseSchema = serde_saphyr::from_str(yaml).unwrap();
+        let odata = &s.properties.as_ref().unwrap()["@odata.type"];
+        assert_eq!(
+            odata.constant,
+            Some(serde_json::json!(
+                "#microsoft.graph.callEndedEventMessageDetail"
+            ))
+        );
+        // Written back under JSON Schema's own name.
+        assert_eq!(
+            serde_json::to_value(odata).unwrap()["const"],
+            "#microsoft.graph.callEndedEventMessageDetail"
+        );
     }
 }

@@ -173,13 +173,13 @@ fn regexes_that_do_not_compile_are_refused() {
         "unclosed group",
     );
 
-    let src = "endpoints:\n  - pathTemplate: /a\n    transforms:\n      - !<redactRegexMatches>\n        jsonPaths: ['$.a']\n        redactions: ['ok', '(?<=x)y']\n";
+    let src = "endpoints:\n  - pathTemplate: /a\n    transforms:\n      - !<redactRegexMatches>\n        jsonPaths: ['$.a']\n        redactions: ['ok', 'a\\Gb']\n";
     assert_one(
         &rules_errors(src),
         6,
         28,
         ErrorCode::InvalidRegex,
-        "look-around",
+        "no equivalent",
     );
 
     let src = "endpoints:\n  - pathTemplate: /a\n    queryParamSchemas:\n      since: { pattern: '[0-9' }\n";
