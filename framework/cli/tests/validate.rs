@@ -192,3 +192,24 @@ fn augments_load_and_one_sluice_cannot_compute_is_a_located_warning() {
         "unsupported-augment"
     );
 }
+
+/// One rules file with each construct of psoxy's own rules that sluice once refused (an `anyOf`
+/// reversible-pseudonym path parameter, `constant`, a look-ahead path regex, Java's `(?)`, a
+/// misspelt type in a GraphQL schema, augments): it loads, and only the misspelt type warns.
+#[test]
+fn a_rules_file_shaped_like_psoxys_real_ones_loads_with_one_warning() {
+    let rules = "../../../../tests/conformance/rules/psoxy-shaped.yaml";
+    let out = sluice(&["validate", rules]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with(&format!("{rules}:60:35: warning: schema type `onBehalfOf`")),
+        "{text}"
+    );
+    assert_eq!(
+        lines[1],
+        format!("{rules}: ok (rules with 5 endpoints; 1 warning)")
+    );
+}
