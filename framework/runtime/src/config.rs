@@ -654,6 +654,30 @@ impl StartupWarning {
         Self::for_file(path, what, 0o022)
     }
 
+    /// What the rules hold that loads but will not work as written: a response-schema `type`
+    /// JSON Schema does not name (a response whose value reaches it fails with 502, as psoxy
+    /// fails it), and augments that need a backend sluice lacks (they add nothing). `sluice
+    /// validate` reports the same with positions; a compiled-in connector has only its model.
+    pub fn for_rules(rules: &sluice_spec::Rules, source: &str) -> Vec<Self> {
+        let types = sluice_spec::validate::unknown_schema_types(rules)
+            .into_iter()
+            .map(|(at, name)| Self {
+                message: format!(
+                    "{source}: {at} has schema type `{name}`, which is not a JSON Schema type; \
+                     a response with a value there is refused (502); fix the type to one of \
+                     object, array, string, number, integer, boolean, null"
+                ),
+                severe: false,
+            });
+        let augments = sluice_spec::validate::augment_warnings(std::path::Path::new(source), rules)
+            .into_iter()
+            .map(|d| Self {
+                message: d.to_string(),
+                severe: false,
+            });
+        types.chain(augments).collect()
+    }
+
     fn for_file(path: &std::path::Path, what: &str, watched: u32) -> Option<Self> {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
@@ -804,6 +828,7 @@ impl ServeConfig {
                 "the JWKS file (SLUICE_JWT_JWKS)",
             ));
         }
+        warnings.extend(StartupWarning::for_rules(rules, &rules_source(spec)));
         let public_base_url = public_base_url(flags.public_base_url, env)?;
         let async_jobs = AsyncConfig::resolve(spec, rules, env, public_base_url.clone())?;
         let max_body_bytes = match env.var("SLUICE_MAX_BODY_BYTES") {
@@ -1154,6 +1179,29 @@ mod tests {
             err.contains("r.yaml:8:11: `pseudonymize`: EMAIL_DOMAIN_HANDLING=ENCRYPT"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn rules_that_load_but_will_not_work_as_written_are_warned_about_at_start_up() {
+        let loaded = load(
+            "name: t\ntarget_host: api.example.com\nrules:\n  endpoints:\n    \
+             - pathTemplate: /graphql\n      responseSchema:\n        type: object\n        \
+             properties:\n          actor: { type: onBehalfOf }\n",
+        );
+        let e = env(&[("SLUICE_SALT", "s"), ("SLUICE_API_KEYS", "k")]);
+        let warnings = ServeConfig::resolve(&loaded.spec, &loaded.rules, &e, ServeFlags::default())
+            .unwrap()
+            .warnings;
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let message = &warnings[0].message;
+        for part in [
+            "inline rules",
+            "endpoint `/graphql` responseSchema/properties/actor",
+            "`onBehalfOf`",
+            "502",
+        ] {
+            assert!(message.contains(part), "missing {part:?} in {message}");
+        }
     }
 
     #[test]

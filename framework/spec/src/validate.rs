@@ -8,7 +8,7 @@ use crate::connector::{ConnectorSpec, ResultLocation};
 use crate::destination::StoreKind;
 use crate::diagnostic::{Diagnostic, ErrorCode, Pos};
 use crate::path_template::PathTemplate;
-use crate::response_schema::ResponseSchema;
+use crate::response_schema::{ResponseSchema, SchemaType};
 use crate::rules::{Endpoint, Rules};
 use crate::suggest::did_you_mean;
 
@@ -252,6 +252,66 @@ pub fn augment_warnings(file: &Path, rules: &Rules) -> Vec<Diagnostic> {
             )
         })
         .collect()
+}
+
+/// Where the rules' response schemas name a `type` JSON Schema does not have, as
+/// (`where`, `type`): `where` is the endpoint's path (or `definitions/<name>`) and the schema
+/// path below it. For start-up logs, which have no source positions for compiled-in rules;
+/// `sluice validate` reports the same with `line:col`.
+pub fn unknown_schema_types(rules: &Rules) -> Vec<(String, String)> {
+    fn walk(schema: &ResponseSchema, at: String, out: &mut Vec<(String, String)>) {
+        if let Some(SchemaType::Unknown(name)) = &schema.schema_type {
+            out.push((at.clone(), name.clone()));
+        }
+        for (key, child) in schema.properties.iter().flatten() {
+            walk(child, format!("{at}/properties/{key}"), out);
+        }
+        for (key, child) in schema.definitions.iter().flatten() {
+            walk(child, format!("{at}/definitions/{key}"), out);
+        }
+        if let Some(items) = &schema.items {
+            walk(items, format!("{at}/items"), out);
+        }
+        for (list, name) in [(&schema.any_of, "anyOf"), (&schema.one_of, "oneOf")] {
+            for (i, child) in list.iter().flatten().enumerate() {
+                walk(child, format!("{at}/{name}/{i}"), out);
+            }
+        }
+        for (child, name) in [
+            (&schema.if_schema, "if"),
+            (&schema.then_schema, "then"),
+            (&schema.else_schema, "else"),
+        ] {
+            if let Some(child) = child {
+                walk(child, format!("{at}/{name}"), out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (name, schema) in &rules.definitions {
+        walk(schema, format!("definitions/{name}"), &mut out);
+    }
+    for endpoint in &rules.endpoints {
+        if let Some(schema) = &endpoint.response_schema {
+            let path = endpoint
+                .path_template
+                .as_ref()
+                .map(|t| t.value.clone())
+                .or_else(|| {
+                    endpoint
+                        .path_regex
+                        .as_ref()
+                        .map(|r| r.value.as_str().to_owned())
+                })
+                .unwrap_or_default();
+            walk(
+                schema,
+                format!("endpoint `{path}` responseSchema"),
+                &mut out,
+            );
+        }
+    }
+    out
 }
 
 /// The endpoint's path template (for a `pathRegex` endpoint, only its group names matter).
