@@ -494,6 +494,32 @@ fn regex_matches_vectors() {
     assert_eq!(out, s(&format!("{OCTOCAT_P}/{OCTOCAT_P}")));
 }
 
+/// psoxy's current sanitizer searches for the pattern (Java `find()`): its GitLab rules
+/// pseudonymize `@([\w.-]+)` inside a system note, and keep the rest of the note.
+#[test]
+fn regex_matches_search_the_string() {
+    let searched = |re: &str| {
+        sluice::spec::regex::SpecRegex::new(re)
+            .unwrap()
+            .matcher()
+            .clone()
+    };
+    let run = |input: &str, re: &str, group: bool| {
+        P.pseudonymize_regex_matches(&json!(input), &searched(re), group, false)
+            .unwrap()
+    };
+    assert_eq!(
+        run("@octocat approved this merge request", r"@([\w.-]+)", true),
+        s(&format!("@{OCTOCAT_T} approved this merge request"))
+    );
+    // Without a group the token of the match is the result; no match anywhere is null.
+    assert_eq!(run("by octocat", "octocat", false), s(OCTOCAT_T));
+    assert_eq!(
+        run("approved this merge request", r"@([\w.-]+)", true),
+        Value::Null
+    );
+}
+
 // ---- tokenize ---------------------------------------------------------------------------------
 
 #[test]

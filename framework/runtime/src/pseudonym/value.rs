@@ -24,8 +24,9 @@ pub struct PseudonymizeOptions {
 }
 
 /// Compiles `pattern` for Java `Matcher.matches()` semantics: wrapped as `^(?:pattern)$`, so
-/// the whole input must match and alternations prefer a full match. Use it for the regexes
-/// given to [`Pseudonymizer::pseudonymize_regex_matches`] and [`Pseudonymizer::tokenize`].
+/// the whole input must match and alternations prefer a full match. Use it for the regex given
+/// to [`Pseudonymizer::tokenize`] (and to [`Pseudonymizer::pseudonymize_regex_matches`] to
+/// require the whole string, which otherwise searches).
 /// The pattern is Java's, as in rules; the error says why it cannot be compiled.
 pub fn full_match_regex(pattern: &str) -> Result<Matcher, String> {
     sluice_spec::regex::SpecRegex::new(pattern).map(|r| r.wrapped("^(?:", ")$"))
@@ -166,13 +167,15 @@ impl Pseudonymizer {
         }))
     }
 
-    /// psoxy `pseudonymizeRegexMatches`. `regex` should come from [`full_match_regex`];
-    /// `has_group` says whether it has a capture group (Java `groupCount() > 0`).
+    /// psoxy `pseudonymizeRegexMatches`. `regex` is searched for (Java `find()`, as psoxy's
+    /// current sanitizer does: its GitLab rules pseudonymize `@([\w.-]+)` inside a longer note);
+    /// anchor it (`^…$`) to require the whole string. `has_group` says whether it has a capture
+    /// group (Java `groupCount() > 0`).
     ///
-    /// If the whole string matches, the part to pseudonymize is group 1 (with a group) or the
-    /// whole string; it gets a `URL_SAFE_TOKEN` pseudonym (`p~` with `include_reversible`, email
-    /// detection applies). With a group, every occurrence of group 1's text in the string is
-    /// replaced by the token; without, the token is the result. No match → null.
+    /// At the first match, the part to pseudonymize is group 1 (with a group) or the match; it
+    /// gets a `URL_SAFE_TOKEN` pseudonym (`p~` with `include_reversible`, email detection
+    /// applies). With a group, every occurrence of group 1's text in the string is replaced by
+    /// the token; without, the token is the result. No match → null.
     ///
     /// Errors where psoxy throws: a non-string or null value, a blank or non-participating
     /// group 1, reversible output without a key.
@@ -191,7 +194,7 @@ impl Pseudonymizer {
                 expected: "a string",
             });
         };
-        let Some(caps) = full_match(regex, text)? else {
+        let Some(caps) = regex.captures(text)? else {
             return Ok(Value::Null);
         };
         let part = if has_group { caps.get(1) } else { caps.get(0) };

@@ -76,7 +76,9 @@ impl Compiled {
                 include_reversible,
                 ..
             } => Self::PseudonymizeRegexMatches {
-                regex: full_match(regex),
+                // Searched, not matched whole: psoxy's current rules depend on it (GitLab's
+                // `@([\w.-]+)` on "@jdoe approved this merge request").
+                regex: regex.matcher().clone(),
                 has_group: regex.matcher().captures_len() > 1,
                 include_reversible: *include_reversible,
             },
