@@ -8,6 +8,10 @@
 //!   (UNICODE_CASE) and `U` (UNICODE_CHARACTER_CLASS) are dropped, since Rust's engines already
 //!   behave so (`.` stops at `\n` only, case folding and classes are Unicode) — and Rust's own
 //!   `U` would mean "swap greed"; a group left empty disappears.
+//! * `\d`, `\s`, `\w` (and `\D`, `\S`, `\W`) are ASCII classes in Java unless
+//!   UNICODE_CHARACTER_CLASS (`(?U)`) is on, and Unicode in Rust: they are written out as
+//!   Java's ASCII classes (`[0-9]`, `[ \t\n\x0B\x0C\r]`, `[0-9A-Za-z_]`), unless the pattern
+//!   turns `U` on. `\b` stays: Java's word boundary already looks at Unicode letters and digits.
 //! * `\Q…\E` quoting becomes escaped literals.
 //! * `\p{Lower}` and the other POSIX names are ASCII classes in Java (Unicode in Rust), and
 //!   `\p{javaLowerCase}`-style names are `java.lang.Character` predicates: both are written out
@@ -24,6 +28,8 @@ use std::fmt::Write as _;
 
 /// Java's line terminators, as class contents.
 const LINE_TERMINATORS: &str = r"\n\x0B\x0C\r\x{85}\x{2028}\x{2029}";
+/// Java's `\s` (without UNICODE_CHARACTER_CLASS), as class contents.
+const JAVA_SPACE: &str = r" \t\n\x0B\x0C\r";
 /// Java's `\h`, as class contents.
 const HORIZONTAL_SPACE: &str = r" \t\xA0\x{1680}\x{180E}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}";
 
@@ -47,6 +53,8 @@ pub(crate) fn translate(pattern: &str) -> Result<Translated<'_>, String> {
         });
     }
     let mut possessive = false;
+    // `(?U)` (UNICODE_CHARACTER_CLASS) anywhere keeps `\d \s \w` Unicode, as Rust's are.
+    let unicode_classes = has_unicode_class_flag(pattern);
     let mut out = String::with_capacity(pattern.len() + 8);
     let chars: Vec<char> = pattern.chars().collect();
     let mut i = 0;
@@ -127,6 +135,15 @@ pub(crate) fn translate(pattern: &str) -> Result<Translated<'_>, String> {
                         return Err(format!(
                             "`\\{next}` has no equivalent in sluice's engines; rewrite it without"
                         ));
+                    }
+                    'd' | 'D' | 's' | 'S' | 'w' | 'W' if !unicode_classes => {
+                        // Java's shorthand classes are ASCII unless UNICODE_CHARACTER_CLASS is on.
+                        let contents = match next.to_ascii_lowercase() {
+                            'd' => "0-9",
+                            'w' => "0-9A-Za-z_",
+                            _ => JAVA_SPACE,
+                        };
+                        push_class(&mut out, contents, next.is_ascii_uppercase());
                     }
                     'd' | 'D' | 's' | 'S' | 'w' | 'W' | 'b' | 'B' | 'A' | 'z' | 't' | 'n' | 'r'
                     | 'f' | 'a' | 'u' | 'x' | 'k' => {
@@ -311,6 +328,17 @@ fn push_property(out: &mut String, name: &str, negated: bool) -> Result<(), Stri
     Ok(())
 }
 
+/// Whether a flag group in `pattern` turns on Java's UNICODE_CHARACTER_CLASS (`U`).
+fn has_unicode_class_flag(pattern: &str) -> bool {
+    pattern.match_indices("(?").any(|(at, _)| {
+        pattern[at + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+            .take_while(|c| *c != '-')
+            .any(|c| c == 'U')
+    })
+}
+
 /// Writes a class with these contents; nested in a class, it is a union member in both Java
 /// and Rust.
 fn push_class(out: &mut String, contents: &str, negated: bool) {
@@ -369,13 +397,25 @@ mod tests {
         assert_eq!(t(r"\<b\>"), "<b>");
         assert_eq!(t(r"\e\cA\011"), r"\x1B\x{1}\x{9}");
         assert_eq!(t(r"a\h"), format!("a[{}]", super::HORIZONTAL_SPACE));
-        assert_eq!(t(r"\d+\.\w"), r"\d+\.\w");
+        assert_eq!(t(r"\d+\.\w"), r"[0-9]+\.[0-9A-Za-z_]");
         assert!(translate(r"\G").unwrap_err().contains("no equivalent"));
         assert!(
             translate(r"\y")
                 .unwrap_err()
                 .contains("not an escape Java knows")
         );
+    }
+
+    #[test]
+    fn shorthand_classes_are_ascii_as_in_java() {
+        assert_eq!(t(r"@([\w.-]+)"), r"@([[0-9A-Za-z_].-]+)");
+        assert_eq!(t(r"\D\S\W"), r"[^0-9][^ \t\n\x0B\x0C\r][^0-9A-Za-z_]");
+        assert_eq!(t(r"\s"), r"[ \t\n\x0B\x0C\r]");
+        // UNICODE_CHARACTER_CLASS keeps them Unicode (the flag itself is dropped).
+        assert_eq!(t(r"(?U)\w+"), r"\w+");
+        assert_eq!(t(r"(?iU:\d)"), r"(?i:\d)");
+        // Word boundaries stay: Java's `\b` already looks at Unicode letters and digits.
+        assert_eq!(t(r"\bx\b"), r"\bx\b");
     }
 
     #[test]

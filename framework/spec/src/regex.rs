@@ -393,6 +393,33 @@ mod tests {
     }
 
     #[test]
+    fn shorthand_classes_match_ascii_as_in_java_on_both_engines() {
+        // Java's `\w` does not take `é`; the fast engine and the backtracking one agree.
+        let fast = SpecRegex::new(r"@([\w.-]+)").unwrap();
+        assert!(fast.matcher().is_fast());
+        let caps = fast.matcher().captures("@josé.l").unwrap().unwrap();
+        assert_eq!(caps.get(1).unwrap().as_str(), "jos");
+        let backtracking = SpecRegex::new(r"(?<=@)[\w.-]+").unwrap();
+        assert!(!backtracking.matcher().is_fast());
+        let caps = backtracking.matcher().captures("@josé.l").unwrap().unwrap();
+        assert_eq!(caps.get(0).unwrap().as_str(), "jos");
+        assert!(
+            !SpecRegex::new(r"^\d+$")
+                .unwrap()
+                .matcher()
+                .is_match("١٢")
+                .unwrap()
+        );
+        assert!(
+            SpecRegex::new(r"(?U)^\d+$")
+                .unwrap()
+                .matcher()
+                .is_match("١٢")
+                .unwrap()
+        );
+    }
+
+    #[test]
     fn ordinary_patterns_run_on_the_linear_engine() {
         for p in [
             r"^/v1\.0/users/[^/]*",
