@@ -5,9 +5,7 @@
 
 mod support;
 
-use serde_json::Value;
-use sluice::pseudonym::{PseudonymizeOptions, Pseudonymizer};
-use support::{get, proxy, upstream};
+use support::{get, issued_by, proxy, proxy_pseudonymizer, upstream};
 
 const RULES: &str = r#"name: graphapi
 target_host: graph.example.com
@@ -22,28 +20,14 @@ rules:
             - { type: string, const: me }
 "#;
 
-/// A `p~` token for `value` as the proxy (salt `salt`, key `secret`) issues it.
-fn issued(value: &str) -> String {
-    let p = Pseudonymizer::builder("salt")
-        .encryption_key("secret")
-        .build()
-        .unwrap();
-    let options = PseudonymizeOptions {
-        include_reversible: true,
-        ..Default::default()
-    };
-    p.pseudonymize(&Value::from(value), &options)
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn a_reversible_pseudonym_in_an_any_of_candidate_is_decrypted_before_forwarding() {
     let up = upstream().await;
     let proxy = proxy(RULES, &[("SLUICE_UPSTREAM", &up.url())]).await;
-    let token = issued("48d31887-5fad-4d73-a9f5-3c356e68a038");
+    let token = issued_by(
+        &proxy_pseudonymizer(),
+        "48d31887-5fad-4d73-a9f5-3c356e68a038",
+    );
     let answer = get(
         &proxy.url(&format!("/v1.0/users/{token}/calendar/events")),
         Some("test-key"),

@@ -8,30 +8,10 @@ mod support;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
-use sluice::pseudonym::{PseudonymizeOptions, Pseudonymizer};
-use support::{Answer, get, proxy, upstream};
+use sluice::pseudonym::Pseudonymizer;
+use support::{Answer, get, issued_by, proxy, proxy_pseudonymizer, upstream};
 
 /// The proxy's salt and key (`support::proxy` sets them).
-fn pseudonymizer() -> Pseudonymizer {
-    Pseudonymizer::builder("salt")
-        .encryption_key("secret")
-        .build()
-        .unwrap()
-}
-
-/// A `p~` token for `value` as the proxy issues it.
-fn issued(p: &Pseudonymizer, value: &str) -> String {
-    let options = PseudonymizeOptions {
-        include_reversible: true,
-        ..Default::default()
-    };
-    p.pseudonymize(&Value::from(value), &options)
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// `token` with its bytes changed by `edit` and encoded again.
 fn altered(token: &str, edit: impl FnOnce(&mut Vec<u8>)) -> String {
     let mut bytes = URL_SAFE_NO_PAD
@@ -122,8 +102,8 @@ fn comparable(answer: &Answer) -> (u16, Vec<(String, String)>, Value) {
 #[tokio::test]
 async fn every_altered_token_gets_the_same_answer_and_nothing_goes_upstream() {
     let (up, proxy) = unthrottled().await;
-    let p = pseudonymizer();
-    let token = issued(&p, "octocat");
+    let p = proxy_pseudonymizer();
+    let token = issued_by(&p, "octocat");
     let good = get(&proxy.url(&format!("/users/{token}")), Some("test-key")).await;
     assert_eq!(good.status, 404, "the upstream's own answer: {}", good.body);
     assert_eq!(up.last().path_and_query, "/users/octocat");
@@ -152,7 +132,7 @@ async fn every_altered_token_gets_the_same_answer_and_nothing_goes_upstream() {
         .encryption_key("another deployment")
         .build()
         .unwrap();
-    variants.push(issued(&other, "octocat"));
+    variants.push(issued_by(&other, "octocat"));
 
     let mut first = None;
     for variant in &variants {
@@ -178,8 +158,8 @@ async fn every_altered_token_gets_the_same_answer_and_nothing_goes_upstream() {
 #[tokio::test]
 async fn forged_tokens_never_reach_the_upstream() {
     let (up, proxy) = unthrottled().await;
-    let p = pseudonymizer();
-    let token = issued(&p, "octocat");
+    let p = proxy_pseudonymizer();
+    let token = issued_by(&p, "octocat");
     // The forgery works on the cipher: each altered token decrypts, padding and all, to the
     // wanted value. Only the check of the token's prefix stands in its way.
     for wanted in ["torvalds", "..", "", "admin"] {
@@ -247,8 +227,8 @@ async fn a_caller_that_keeps_sending_bad_tokens_is_throttled() {
         ],
     )
     .await;
-    let p = pseudonymizer();
-    let token = issued(&p, "octocat");
+    let p = proxy_pseudonymizer();
+    let token = issued_by(&p, "octocat");
     let bad = altered(&token, |b| b[40] ^= 1);
     for _ in 0..3 {
         let answer = get(&proxy.url(&format!("/users/{bad}")), Some("prober")).await;

@@ -104,16 +104,6 @@ struct EndpointSanitizer {
 impl Sanitizer {
     /// Compiles the response side of `rules`.
     pub fn new(rules: &Rules, pseudonymizer: Arc<Pseudonymizer>) -> Self {
-        for augment in rules.endpoints.iter().flat_map(|e| &e.augments) {
-            if !augment.method().is_computed_locally() {
-                tracing::warn!(
-                    augment = augment.method().name(),
-                    line = augment.pos().line,
-                    "augment not supported (it needs a model backend sluice does not have): \
-                     responses get no property from it"
-                );
-            }
-        }
         let endpoints = rules
             .endpoints
             .iter()

@@ -241,6 +241,27 @@ impl Proxy {
     }
 }
 
+/// A pseudonymizer with the salt and key [`proxy`] gives its proxies.
+pub fn proxy_pseudonymizer() -> sluice::pseudonym::Pseudonymizer {
+    sluice::pseudonym::Pseudonymizer::builder("salt")
+        .encryption_key("secret")
+        .build()
+        .unwrap()
+}
+
+/// A `p~` token for `value` as `p` issues it.
+pub fn issued_by(p: &sluice::pseudonym::Pseudonymizer, value: &str) -> String {
+    let options = sluice::pseudonym::PseudonymizeOptions {
+        include_reversible: true,
+        ..Default::default()
+    };
+    p.pseudonymize(&serde_json::Value::from(value), &options)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// Starts a proxy for `spec` with extra environment `env` (the salt, key and API key are set).
 pub async fn proxy(spec: &str, env: &[(&str, &str)]) -> Proxy {
     let loaded =
