@@ -85,7 +85,7 @@ impl Compiled {
             Transform::FilterTokenByRegex {
                 delimiter, filters, ..
             } => Self::FilterTokenByRegex {
-                delimiter: text::Delimiter::new(delimiter.matcher()),
+                delimiter: text::Delimiter::new(delimiter),
                 filters: FullMatchSet::new(filters),
             },
             Transform::Tokenize { regex, .. } => Self::Tokenize(regex.as_ref().map(full_match)),

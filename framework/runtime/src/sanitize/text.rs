@@ -244,20 +244,19 @@ fn java_split_at(text: &str, matches: impl Iterator<Item = std::ops::Range<usize
     pieces
 }
 
-/// The matches of the regex `\s+` (Unicode `White_Space`, which is what `char::is_whitespace`
-/// tests): every maximal run of whitespace.
+/// The matches of Java's regex `\s+` (ASCII whitespace: space, `\t`, `\n`, `\x0B`, `\f`,
+/// `\r`): every maximal run of it.
 fn whitespace_runs(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
-    let mut chars = text.char_indices().peekable();
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let bytes = text.as_bytes();
+    let mut at = 0;
     std::iter::from_fn(move || {
-        let (start, _) = chars.find(|(_, c)| c.is_whitespace())?;
-        let mut end = text.len();
-        while let Some(&(i, c)) = chars.peek() {
-            if !c.is_whitespace() {
-                end = i;
-                break;
-            }
-            chars.next();
-        }
+        let start = at + bytes[at..].iter().position(is_space)?;
+        let end = bytes[start..]
+            .iter()
+            .position(|b| !is_space(b))
+            .map_or(bytes.len(), |n| start + n);
+        at = end;
         Some(start..end)
     })
 }
@@ -273,11 +272,12 @@ pub(crate) enum Delimiter {
 }
 
 impl Delimiter {
-    pub(crate) fn new(regex: &Matcher) -> Self {
+    /// Recognises `\s+` as written in the rules (its compiled form is Java's ASCII class).
+    pub(crate) fn new(regex: &SpecRegex) -> Self {
         if regex.as_str() == r"\s+" {
             Self::Whitespace
         } else {
-            Self::Regex(regex.clone())
+            Self::Regex(regex.matcher().clone())
         }
     }
 }
@@ -363,7 +363,11 @@ mod tests {
     }
 
     fn matcher(pattern: &str) -> Matcher {
-        SpecRegex::new(pattern).unwrap().matcher().clone()
+        spec(pattern).matcher().clone()
+    }
+
+    fn spec(pattern: &str) -> SpecRegex {
+        SpecRegex::new(pattern).unwrap()
     }
 
     #[test]
@@ -401,7 +405,7 @@ mod tests {
         assert_eq!(e.apply("Focus time").unwrap(), "Focus");
         assert_eq!(e.apply("focus group").unwrap(), "");
         let filters = FullMatchSet::new(&rules(&[r"https://(?!evil\.)[^.]+\.zoom\.us/.*"]));
-        let ws = Delimiter::new(&matcher(r"\s+"));
+        let ws = Delimiter::new(&spec(r"\s+"));
         assert_eq!(
             filter_tokens(
                 "a https://acme.zoom.us/j/1 https://evil.zoom.us/j/2",
@@ -424,12 +428,12 @@ mod tests {
                 .apply(&text)
                 .is_err()
         );
-        let ws = Delimiter::new(&matcher(r"\s+"));
+        let ws = Delimiter::new(&spec(r"\s+"));
         assert!(filter_tokens(&text, &ws, &FullMatchSet::new(&rules(&[catastrophic]))).is_err());
         assert!(
             filter_tokens(
                 &text,
-                &Delimiter::new(&matcher(catastrophic)),
+                &Delimiter::new(&spec(catastrophic)),
                 &FullMatchSet::new(&rules(&["a"]))
             )
             .is_err()
@@ -438,7 +442,7 @@ mod tests {
 
     #[test]
     fn tokens_are_filtered_like_psoxy() {
-        let delimiter = Delimiter::new(&matcher(r"\s+"));
+        let delimiter = Delimiter::new(&spec(r"\s+"));
         let zoom = FullMatchSet::new(&rules(&[r"https://[^.]+\.zoom\.us/.*"]));
         assert_eq!(
             filter_tokens(
@@ -473,7 +477,8 @@ mod tests {
     fn filter_tokens_reference(text: &str, delimiter: &Regex, filters: &[&str]) -> Option<String> {
         let filters: Vec<Regex> = filters
             .iter()
-            .map(|f| Regex::new(&format!("^(?:{f})$")).unwrap())
+            // As Java reads them (its `\S` is ASCII): the translated pattern.
+            .map(|f| Regex::new(&format!("^(?:{})$", spec(f).translated())).unwrap())
             .collect();
         let kept: Vec<&str> = java_split(text, &Delimiter::Regex(Matcher::Fast(delimiter.clone())))
             .unwrap()
@@ -562,7 +567,8 @@ mod tests {
 
         #[test]
         fn whitespace_runs_are_the_matches_of_backslash_s_plus(text in arb_text(), any in ".*") {
-            let re = Regex::new(r"\s+").unwrap();
+            // Java's `\s` is ASCII, and so is its translation.
+            let re = Regex::new(spec(r"\s+").translated()).unwrap();
             for t in [&text, &any] {
                 let expected: Vec<_> = re.find_iter(t).map(|m| m.range()).collect();
                 proptest::prop_assert_eq!(whitespace_runs(t).collect::<Vec<_>>(), expected);
@@ -576,11 +582,12 @@ mod tests {
             delimiter in proptest::sample::select(vec![r"\s+", " ", "o", "x*"]),
         ) {
             let chosen: Vec<&str> = picks.iter().map(|&i| FILTERS[i]).collect();
-            let delimiter = Regex::new(delimiter).unwrap();
+            let written = spec(delimiter);
+            let delimiter = Regex::new(written.translated()).unwrap();
             proptest::prop_assert_eq!(
                 filter_tokens(
                     &text,
-                    &Delimiter::new(&Matcher::Fast(delimiter.clone())),
+                    &Delimiter::new(&written),
                     &FullMatchSet::new(&rules(&chosen))
                 )
                 .unwrap(),
@@ -591,7 +598,7 @@ mod tests {
 
     #[test]
     fn java_split_drops_trailing_empties_and_keeps_a_leading_one() {
-        let comma = Delimiter::new(&matcher(","));
+        let comma = Delimiter::new(&spec(","));
         assert_eq!(java_split("a,b,,", &comma).unwrap(), ["a", "b"]);
         assert_eq!(java_split(",a", &comma).unwrap(), ["", "a"]);
         assert_eq!(java_split("", &comma).unwrap(), [""]);
