@@ -95,8 +95,8 @@ impl ProblemType {
     /// The HTTP status the problem is sent with.
     pub fn status(self) -> u16 {
         match self {
+            Self::MethodNotAllowed => 405,
             Self::BlockedByRules
-            | Self::MethodNotAllowed
             | Self::QueryParamNotAllowed
             | Self::InvalidParameter
             | Self::RegexLimitExceeded => 403,
@@ -201,6 +201,9 @@ pub struct Problem {
     /// (32 bits: it shares a word with `status`, keeping a problem small.)
     #[serde(skip)]
     pub retry_after: Option<std::num::NonZeroU32>,
+    /// The methods the resource answers, sent as `Allow` with a 405 (not in the body).
+    #[serde(skip)]
+    pub allow: Option<Box<str>>,
 }
 
 impl Problem {
@@ -215,7 +218,15 @@ impl Problem {
             request_id: None,
             extensions: None,
             retry_after: None,
+            allow: None,
         }
+    }
+
+    /// The same problem, telling the caller which methods the resource answers (`Allow`,
+    /// e.g. `"GET, HEAD"`); a 405 always carries it (RFC 9110 §15.5.6).
+    pub fn with_allow(mut self, methods: impl Into<Box<str>>) -> Self {
+        self.allow = Some(methods.into());
+        self
     }
 
     /// The same problem, telling the caller to wait `seconds` before trying again.

@@ -719,5 +719,10 @@ pub fn problem_response(problem: Problem, request_id: &str) -> Response<Body> {
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds.get()));
     }
+    if let Some(methods) = problem.allow.as_deref()
+        && let Ok(value) = HeaderValue::from_str(methods)
+    {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
     response
 }
