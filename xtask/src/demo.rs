@@ -105,7 +105,7 @@ pub fn run(root: &Path) -> Result<()> {
     );
     let mut monitor = http_get(proxy_port, &location, Some(API_KEY))?;
     for _ in 0..100 {
-        if monitor.status != 200 {
+        if monitor.status != 202 {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));

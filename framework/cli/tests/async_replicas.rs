@@ -156,6 +156,11 @@ async fn call(
     headers: &[(&str, &str)],
 ) -> Result<(u16, http::HeaderMap, serde_json::Value), hyper_util::client::legacy::Error> {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    // A URL one replica wrote (absolute, with its own host) is asked of `replica`.
+    let path = match path.strip_prefix("http://") {
+        Some(rest) => &rest[rest.find('/').unwrap_or(rest.len())..],
+        None => path,
+    };
     let mut request = Request::builder()
         .method(method)
         .uri(format!("http://{}{path}", replica.addr))
@@ -173,12 +178,13 @@ async fn call(
     Ok((status, headers, json))
 }
 
-/// Polls `location` on `replica` until the job leaves queued/running.
+/// Polls `location` on `replica` until the job has ended (the monitor answers 202 until then).
 async fn settle(replica: &Replica, location: &str, within: Duration) -> (u16, serde_json::Value) {
     let deadline = Instant::now() + within;
     loop {
         let (status, _, body) = call(replica, "GET", location, &[]).await.unwrap();
-        let open = status == 200 && matches!(body["status"].as_str(), Some("queued" | "running"));
+        let open =
+            status == 202 && matches!(body["status"].as_str(), Some("notStarted" | "running"));
         if !open {
             return (status, body);
         }
@@ -273,7 +279,13 @@ async fn a_job_of_a_killed_replica_is_finished_by_another_after_its_lease() {
     assert_eq!(status, 303, "{body}");
     assert_eq!(body["status"], "succeeded");
     // ...and fails the POST as interrupted instead of repeating it behind the caller's back.
-    let (status, problem) = settle(&b, &post_job, Duration::from_secs(20)).await;
+    let (status, job) = settle(&b, &post_job, Duration::from_secs(20)).await;
+    assert_eq!(status, 303, "{job}");
+    assert_eq!(job["status"], "failed");
+    assert_eq!(job["error"]["code"], "job-interrupted");
+    let (status, _, problem) = call(&b, "GET", &format!("{post_job}/result"), &[])
+        .await
+        .unwrap();
     assert_eq!(status, 500, "{problem}");
     assert_eq!(problem["type"], "/_sluice/problems/job-interrupted");
     assert_eq!(problem["job"]["status"], "failed");

@@ -292,6 +292,7 @@ pub async fn build_proxy<C: Connector, H: Hooks>(
         max_body: config.max_body_bytes,
         token_failure_limit: config.token_failure_limit,
         public_base_url: config.public_base_url.clone(),
+        trust_forwarded: config.trust_forwarded.clone(),
         jobs,
         caller_concurrency: config.caller_concurrency,
         connections: config.connections,

@@ -365,6 +365,9 @@ pub struct ServeConfig {
     /// The proxy's URL as callers reach it (`--public-base-url`, `SLUICE_PUBLIC_BASE_URL`), for
     /// absolute job `Location`s and the links in `Link` headers; relative without it.
     pub public_base_url: Option<String>,
+    /// `SLUICE_TRUST_FORWARDED`: the proxies (addresses or networks) whose
+    /// `X-Forwarded-Proto`/`-Host` say which URL callers used; nobody's by default.
+    pub trust_forwarded: Vec<ipnet::IpNet>,
     /// Limits on callers' connections.
     pub connections: ConnectionSettings,
     /// `SLUICE_CALLER_CONCURRENCY` (default 32): upstream calls one caller may have in flight
@@ -883,6 +886,11 @@ impl ServeConfig {
             side_outputs: side_outputs(&spec.side_outputs, env)?,
             warnings,
             public_base_url,
+            trust_forwarded: match env.var("SLUICE_TRUST_FORWARDED") {
+                None => Vec::new(),
+                Some(text) => crate::origin::parse_trusted(&text)
+                    .map_err(|e| ConfigProblem(format!("SLUICE_TRUST_FORWARDED: {e}")))?,
+            },
             connections: ConnectionSettings::resolve(env)?,
             caller_concurrency: positive(env, "SLUICE_CALLER_CONCURRENCY", 32)?,
         })

@@ -1,8 +1,18 @@
-//! The HTTP side of asynchronous request-reply: accepting a request as a job (`202 Accepted`),
-//! the status monitor `GET /_sluice/jobs/{id}` (200 while running, `303 See Other` to the result
-//! when done, the problem when failed), the result `GET /_sluice/jobs/{id}/result`, cancellation
-//! `DELETE /_sluice/jobs/{id}`, the caller's list `GET /_sluice/jobs`, and the `echo` location
-//! mode (a repeat of the original request is answered from the stored result).
+//! The HTTP side of asynchronous request-reply: accepting a request as a job (`202 Accepted`
+//! with `Location` and `Operation-Location`), the status monitor `GET /_sluice/jobs/{id}`, the
+//! result `GET /_sluice/jobs/{id}/result`, cancellation `DELETE /_sluice/jobs/{id}`, the
+//! caller's list `GET /_sluice/jobs`, and the `echo` location mode (a repeat of the original
+//! request is answered from the stored result).
+//!
+//! One monitor serves both families of polling clients (docs/decisions.md, "One monitor, two
+//! kinds of poller"). At its plain URL, the `Location`, it answers `202` while the job runs and
+//! `303 See Other` to the result once it ended, whatever the outcome: the result is what the
+//! original request would have answered (the sanitized body, or the failure's problem), so
+//! redirect followers and Azure's `Location` strategy get the answer itself. With `?view=status`,
+//! the `Operation-Location`, it always answers `200` with the job, whose `status` uses Azure's
+//! words (`notStarted`, `running`, `succeeded`, `failed`, `canceled`) and, once succeeded,
+//! `resourceLocation`: what Azure's operation-resource strategy and other status pollers read.
+//! Every URL is absolute (see [`crate::origin`]).
 //!
 //! Every job route authenticates the caller and shows only its own jobs: another caller's job
 //! is a 404, the same as one that never existed. Polling is rate-limited per caller.
@@ -23,6 +33,7 @@ use sluice_spec::connector::ResultLocation;
 use crate::auth::Caller;
 use crate::connector::{Connector, Hooks};
 use crate::jobs::{Callback, Created, Job, JobId, JobRequest, JobStatus, NewJob};
+use crate::origin::PeerAddr;
 use crate::prefer::AsyncPreference;
 use crate::problem::{CONTENT_TYPE as PROBLEM_JSON, Problem, ProblemType};
 use crate::proxy::{Admitted, Body, Proxy, full_body, problem_response};
@@ -34,6 +45,28 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 const POLL_AFTER_SECONDS: u64 = 1;
 /// Most jobs on one page of `GET /_sluice/jobs`.
 const MAX_PAGE: usize = 500;
+/// The header naming a job's status resource (Azure's long-running-operation convention).
+pub const OPERATION_LOCATION: &str = "operation-location";
+
+/// A job's status in the API's words (Azure's long-running-operation vocabulary; the stored
+/// record says `queued` where the API says `notStarted`).
+pub fn api_status(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Queued => "notStarted",
+        JobStatus::Running => "running",
+        JobStatus::Succeeded => "succeeded",
+        JobStatus::Failed => "failed",
+        JobStatus::Canceled => "canceled",
+    }
+}
+
+/// `path` made absolute against `origin` (`scheme://host[:port]`), if there is one.
+fn absolute(origin: Option<&str>, path: &str) -> String {
+    match origin {
+        Some(origin) => format!("{origin}{path}"),
+        None => path.to_owned(),
+    }
+}
 
 /// The caller's `Idempotency-Key`, if it sent a usable one.
 pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
@@ -63,6 +96,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         preference: AsyncPreference,
         idempotency_key: Option<String>,
         request_id: &str,
+        origin: Option<String>,
     ) -> Result<Response<Body>, Problem> {
         let jobs = self.jobs_or_internal()?;
         if admitted.body.len() > jobs.config.max_job_body {
@@ -127,6 +161,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         if !admitted.body.is_empty() {
             request.body = Some(base64::engine::general_purpose::STANDARD.encode(&admitted.body));
         }
+        request.origin.clone_from(&origin);
         let new = NewJob {
             caller: admitted.caller.id.clone(),
             request,
@@ -160,7 +195,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 .with_status(422));
             }
             // A repeat of an earlier request: the job it created, which runs (or ran) already.
-            return Ok(self.accepted(&job, &admitted, false));
+            return Ok(self.accepted(&job, &admitted, false, origin.as_deref()));
         }
         if jobs.config.location == ResultLocation::Echo {
             let key = echo_key(
@@ -205,21 +240,32 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             };
             return Ok(response);
         }
-        Ok(self.accepted(&job, &admitted, true))
+        Ok(self.accepted(&job, &admitted, true, origin.as_deref()))
     }
 
     /// The `202 Accepted` answer for `job`.
-    fn accepted(&self, job: &Job, admitted: &Admitted, fresh: bool) -> Response<Body> {
+    fn accepted(
+        &self,
+        job: &Job,
+        admitted: &Admitted,
+        fresh: bool,
+        origin: Option<&str>,
+    ) -> Response<Body> {
         let location = match self.jobs.as_ref().map(|j| j.config.location) {
-            Some(ResultLocation::Echo) => {
-                self.absolute(&original_url(&admitted.path, admitted.query.as_deref()))
-            }
-            _ => self.absolute(&format!("/_sluice/jobs/{}", job.id)),
+            Some(ResultLocation::Echo) => absolute(
+                origin,
+                &original_url(&admitted.path, admitted.query.as_deref()),
+            ),
+            _ => absolute(origin, &format!("/_sluice/jobs/{}", job.id)),
         };
-        let mut response = self.json(StatusCode::ACCEPTED, &self.job_view(job));
+        let status_url = absolute(origin, &format!("/_sluice/jobs/{}?view=status", job.id));
+        let mut response = self.json(StatusCode::ACCEPTED, &self.job_view(job, origin));
         let headers = response.headers_mut();
         if let Ok(value) = HeaderValue::from_str(&location) {
             headers.insert(header::LOCATION, value);
+        }
+        if let Ok(value) = HeaderValue::from_str(&status_url) {
+            headers.insert(OPERATION_LOCATION, value);
         }
         headers.insert(header::RETRY_AFTER, HeaderValue::from(POLL_AFTER_SECONDS));
         headers.insert(
@@ -239,6 +285,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         &self,
         admitted: &Admitted,
         request_id: &str,
+        origin: Option<&str>,
     ) -> Result<Option<Response<Body>>, Problem> {
         let jobs = self.jobs_or_internal()?;
         let key = echo_key(
@@ -270,10 +317,10 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         };
         match job.status {
             JobStatus::Queued | JobStatus::Running => {
-                Ok(Some(self.accepted(&job, admitted, false)))
+                Ok(Some(self.accepted(&job, admitted, false, origin)))
             }
             JobStatus::Succeeded => self.result_response(&job, request_id).await.map(Some),
-            JobStatus::Failed => Ok(Some(self.failed_response(&job, request_id))),
+            JobStatus::Failed => Ok(Some(self.failed_response(&job, request_id, origin))),
             JobStatus::Canceled => Ok(None),
         }
     }
@@ -304,6 +351,28 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 "asynchronous processing is not enabled on this proxy, so it has no jobs",
             ));
         };
+        let method = request.method();
+        let parts: Vec<&str> = route.trim_end_matches('/').split('/').collect();
+        let allow = match parts.as_slice() {
+            ["jobs"] | ["jobs", _, "result"] => "GET, HEAD",
+            ["jobs", _] => "GET, HEAD, DELETE",
+            _ => {
+                return Err(Problem::new(
+                    ProblemType::JobNotFound,
+                    "job routes are /_sluice/jobs, /_sluice/jobs/{id} and /_sluice/jobs/{id}/result",
+                ));
+            }
+        };
+        let answered = method == Method::GET
+            || method == Method::HEAD
+            || (method == Method::DELETE && allow.ends_with("DELETE"));
+        if !answered {
+            return Err(Problem::new(
+                ProblemType::MethodNotAllowed,
+                format!("{method} is not a method of this job route; it answers {allow}"),
+            )
+            .with_allow(allow));
+        }
         let authorization = request
             .headers()
             .get(header::AUTHORIZATION)
@@ -319,16 +388,9 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             )
             .with_retry_after(POLL_AFTER_SECONDS));
         }
-        let method = request.method();
-        let parts: Vec<&str> = route.trim_end_matches('/').split('/').collect();
+        let origin = self.origin_of(request);
+        let origin = origin.as_deref();
         match (method, parts.as_slice()) {
-            (&Method::GET | &Method::HEAD, ["jobs"]) => {
-                self.list(jobs, &caller, request.uri().query()).await
-            }
-            (&Method::GET | &Method::HEAD, ["jobs", id]) => {
-                let job = self.caller_job(jobs, &caller, id).await?;
-                Ok(self.status_response(&job, request_id).await)
-            }
             (&Method::DELETE, ["jobs", id]) => {
                 let id = parse_id(id)?;
                 let job = jobs
@@ -338,35 +400,54 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                     .map_err(store_problem)?
                     .ok_or_else(|| not_found(&id))?;
                 jobs.stop_local(&id);
-                Ok(self.json(StatusCode::OK, &self.job_view(&job)))
+                Ok(self.json(StatusCode::OK, &self.job_view(&job, origin)))
             }
-            (&Method::GET | &Method::HEAD, ["jobs", id, "result"]) => {
+            (_, ["jobs"]) => {
+                self.list(jobs, &caller, request.uri().query(), origin)
+                    .await
+            }
+            (_, ["jobs", id]) => {
+                let status_view = monitor_view(request.uri().query())?;
+                let job = self.caller_job(jobs, &caller, id).await?;
+                if status_view {
+                    return Ok(self.json(StatusCode::OK, &self.job_view(&job, origin)));
+                }
+                self.monitor(&job, origin).await
+            }
+            (_, [.., id, "result"]) => {
                 let job = self.caller_job(jobs, &caller, id).await?;
                 match job.status {
                     JobStatus::Succeeded if jobs.config.location == ResultLocation::Presigned => {
-                        self.see_result(&job).await
+                        self.see_result(&job, origin).await
                     }
                     JobStatus::Succeeded => self.result_response(&job, request_id).await,
-                    JobStatus::Failed => Ok(self.failed_response(&job, request_id)),
+                    JobStatus::Failed => Ok(self.failed_response(&job, request_id, origin)),
                     status => Err(Problem::new(
-                        ProblemType::JobNotFound,
+                        ProblemType::NoResult,
                         format!(
-                            "job {} is {status} and has no result; poll /_sluice/jobs/{} until it succeeds",
-                            job.id, job.id
+                            "job {} is {} and has no result; {}",
+                            job.id,
+                            api_status(status),
+                            if status == JobStatus::Canceled {
+                                "it was canceled before it finished"
+                            } else {
+                                "poll its monitor until it has ended"
+                            }
                         ),
                     )),
                 }
             }
-            (_, ["jobs"] | ["jobs", _] | ["jobs", _, "result"]) => Err(Problem::new(
-                ProblemType::MethodNotAllowed,
-                "job routes answer GET (status, result, list) and DELETE (cancel)",
-            )
-            .with_status(405)),
             _ => Err(Problem::new(
-                ProblemType::JobNotFound,
-                "job routes are /_sluice/jobs, /_sluice/jobs/{id} and /_sluice/jobs/{id}/result",
+                ProblemType::Internal,
+                "a job route was matched but not answered",
             )),
         }
+    }
+
+    /// The URL a caller used to reach the proxy, for absolute URLs (see [`crate::origin`]).
+    pub(crate) fn origin_of<B>(&self, request: &Request<B>) -> Option<String> {
+        let peer = request.extensions().get::<PeerAddr>().map(|p| p.0.ip());
+        self.origins.of(request.headers(), peer)
     }
 
     /// The caller's job `id`; not found once it is past its retention, even before the sweep
@@ -392,41 +473,47 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         }
     }
 
-    /// The status monitor's answer for `job`.
-    async fn status_response(&self, job: &Job, request_id: &str) -> Response<Body> {
+    /// The monitor at its plain URL: `202` with the job while it has not ended, then `303 See
+    /// Other` to its outcome: the stored result, or the failure's problem (the result route).
+    async fn monitor(&self, job: &Job, origin: Option<&str>) -> Result<Response<Body>, Problem> {
         match job.status {
             JobStatus::Queued | JobStatus::Running => {
-                let mut response = self.json(StatusCode::OK, &self.job_view(job));
+                let mut response = self.json(StatusCode::ACCEPTED, &self.job_view(job, origin));
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(POLL_AFTER_SECONDS));
-                response
+                Ok(response)
             }
-            JobStatus::Succeeded => self
-                .see_result(job)
-                .await
-                .unwrap_or_else(|problem| problem_response(problem, request_id)),
-            JobStatus::Failed => self.failed_response(job, request_id),
-            JobStatus::Canceled => self.json(StatusCode::OK, &self.job_view(job)),
+            JobStatus::Succeeded => self.see_result(job, origin).await,
+            JobStatus::Failed | JobStatus::Canceled => Ok(self.see_other(
+                job,
+                origin,
+                &absolute(origin, &format!("/_sluice/jobs/{}/result", job.id)),
+            )),
         }
     }
 
     /// `303 See Other` to a succeeded job's result, with the job as the body.
-    async fn see_result(&self, job: &Job) -> Result<Response<Body>, Problem> {
-        let location = self.result_url(job).await?;
-        let mut response = self.json(StatusCode::SEE_OTHER, &self.job_view(job));
-        if let Ok(value) = HeaderValue::from_str(&location) {
+    async fn see_result(&self, job: &Job, origin: Option<&str>) -> Result<Response<Body>, Problem> {
+        let location = self.result_url(job, origin).await?;
+        Ok(self.see_other(job, origin, &location))
+    }
+
+    /// `303 See Other` to `location`, with the job as the body.
+    fn see_other(&self, job: &Job, origin: Option<&str>, location: &str) -> Response<Body> {
+        let mut response = self.json(StatusCode::SEE_OTHER, &self.job_view(job, origin));
+        if let Ok(value) = HeaderValue::from_str(location) {
             response.headers_mut().insert(header::LOCATION, value);
         }
-        Ok(response)
+        response
     }
 
     /// A failed job's problem, with the job as the extension member `job`.
-    fn failed_response(&self, job: &Job, request_id: &str) -> Response<Body> {
+    fn failed_response(&self, job: &Job, request_id: &str, origin: Option<&str>) -> Response<Body> {
         let mut problem = job.error.clone().unwrap_or_else(|| json!({}));
         if let Some(map) = problem.as_object_mut() {
             map.entry("request_id").or_insert_with(|| request_id.into());
-            map.insert("job".into(), self.job_view(job));
+            map.insert("job".into(), self.job_view(job, origin));
         }
         let status = problem
             .get("status")
@@ -444,14 +531,17 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
     }
 
     /// Where a succeeded job's result is fetched, by the location mode.
-    async fn result_url(&self, job: &Job) -> Result<String, Problem> {
+    async fn result_url(&self, job: &Job, origin: Option<&str>) -> Result<String, Problem> {
         let jobs = self.jobs_or_internal()?;
         match jobs.config.location {
-            ResultLocation::Proxy => Ok(self.absolute(&format!("/_sluice/jobs/{}/result", job.id))),
-            ResultLocation::Echo => Ok(self.absolute(&original_url(
-                &job.request.path,
-                job.request.query.as_deref(),
-            ))),
+            ResultLocation::Proxy => Ok(absolute(
+                origin,
+                &format!("/_sluice/jobs/{}/result", job.id),
+            )),
+            ResultLocation::Echo => Ok(absolute(
+                origin,
+                &original_url(&job.request.path, job.request.query.as_deref()),
+            )),
             ResultLocation::Presigned => {
                 let result = job.result.as_ref().ok_or_else(|| not_found(&job.id))?;
                 let key = location_key(&jobs.results, &result.location);
@@ -526,6 +616,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         jobs: &Jobs,
         caller: &Caller,
         query: Option<&str>,
+        origin: Option<&str>,
     ) -> Result<Response<Body>, Problem> {
         let mut page_size = 50;
         let mut page_token = None;
@@ -567,14 +658,16 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 e => store_problem(e),
             })?;
         let body = json!({
-            "jobs": page.jobs.iter().map(|job| self.job_view(job)).collect::<Vec<_>>(),
+            "jobs": page.jobs.iter().map(|job| self.job_view(job, origin)).collect::<Vec<_>>(),
             "next_page_token": page.next_page_token,
         });
         let mut response = self.json(StatusCode::OK, &body);
         if let Some(token) = &page.next_page_token {
-            let next = self.absolute(&format!(
-                "/_sluice/jobs?page_size={page_size}&page_token={token}"
-            ));
+            let token: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+            let next = absolute(
+                origin,
+                &format!("/_sluice/jobs?page_size={page_size}&page_token={token}"),
+            );
             if let Ok(value) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")) {
                 response.headers_mut().insert(header::LINK, value);
             }
@@ -583,31 +676,54 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
     }
 
     /// What a caller sees of a job: the record without the caller's identity, the lease owner
-    /// or the stored request headers and body; the result's `location` is the URL to fetch it.
-    pub(crate) fn job_view(&self, job: &Job) -> Value {
+    /// or the stored request headers and body. URLs are made absolute against `origin`, else
+    /// against the origin the job was submitted to (callbacks); `resourceLocation` (once
+    /// succeeded) is where the result is fetched, and a failure's problem also carries `code`
+    /// and `message`, the members Azure's and OData's clients read.
+    pub(crate) fn job_view(&self, job: &Job, origin: Option<&str>) -> Value {
+        let origin = origin.or(job.request.origin.as_deref());
+        let mode = self.jobs.as_ref().map(|j| j.config.location);
+        let result_location = || match mode {
+            Some(ResultLocation::Echo) => absolute(
+                origin,
+                &original_url(&job.request.path, job.request.query.as_deref()),
+            ),
+            // Presigned URLs are minted per status request; the monitor redirects to one.
+            Some(ResultLocation::Presigned) => {
+                absolute(origin, &format!("/_sluice/jobs/{}", job.id))
+            }
+            _ => absolute(origin, &format!("/_sluice/jobs/{}/result", job.id)),
+        };
         let result = job.result.as_ref().map(|r| {
-            let location = match self.jobs.as_ref().map(|j| j.config.location) {
-                Some(ResultLocation::Echo) => self.absolute(&original_url(
-                    &job.request.path,
-                    job.request.query.as_deref(),
-                )),
-                // Presigned URLs are minted per status request; the monitor redirects to one.
-                Some(ResultLocation::Presigned) => {
-                    self.absolute(&format!("/_sluice/jobs/{}", job.id))
-                }
-                _ => self.absolute(&format!("/_sluice/jobs/{}/result", job.id)),
-            };
             json!({
-                "location": location,
+                "location": result_location(),
                 "size": r.size,
                 "content_type": r.content_type,
                 "upstream_status": r.upstream_status,
                 "expires_at": r.expires_at.to_string(),
             })
         });
-        json!({
+        let error = job.error.as_ref().map(|problem| {
+            let mut problem = problem.clone();
+            if let Some(map) = problem.as_object_mut() {
+                let code = map
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .and_then(|t| t.rsplit('/').next())
+                    .map(str::to_owned);
+                let message = map.get("detail").cloned();
+                if let Some(code) = code {
+                    map.entry("code").or_insert(code.into());
+                }
+                if let Some(message) = message {
+                    map.entry("message").or_insert(message);
+                }
+            }
+            problem
+        });
+        let mut view = json!({
             "id": job.id,
-            "status": job.status,
+            "status": api_status(job.status),
             "created_at": job.created_at.to_string(),
             "updated_at": job.updated_at.to_string(),
             "request": {
@@ -617,22 +733,16 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             },
             "progress": job.progress,
             "result": result,
-            "error": job.error,
+            "error": error,
             "callback": job.callback,
             "idempotency_key": job.idempotency_key,
-        })
-    }
-
-    /// `path` made absolute with the configured public base URL, if any.
-    fn absolute(&self, path: &str) -> String {
-        match self
-            .jobs
-            .as_ref()
-            .and_then(|j| j.config.public_base_url.as_deref())
+        });
+        if job.status == JobStatus::Succeeded
+            && let Some(map) = view.as_object_mut()
         {
-            Some(base) => format!("{base}{path}"),
-            None => path.to_owned(),
+            map.insert("resourceLocation".into(), result_location().into());
         }
+        view
     }
 
     fn json(&self, status: StatusCode, value: &Value) -> Response<Body> {
@@ -709,6 +819,37 @@ fn original_url(path: &str, query: Option<&str>) -> String {
         Some(query) => format!("{path}?{query}"),
         None => path.to_owned(),
     }
+}
+
+/// Whether the monitor was asked for its status view (`?view=status`, the `Operation-Location`);
+/// any other parameter is refused rather than ignored.
+fn monitor_view(query: Option<&str>) -> Result<bool, Problem> {
+    let mut status = false;
+    for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match (name.as_ref(), value.as_ref()) {
+            ("view", "status") => status = true,
+            ("view", other) => {
+                return Err(Problem::new(
+                    ProblemType::InvalidParameter,
+                    format!(
+                        "view={other}: the monitor has one view, `status` (200 with the job, \
+                         for status pollers); leave it out to be redirected to the result"
+                    ),
+                )
+                .with_status(400));
+            }
+            (other, _) => {
+                return Err(Problem::new(
+                    ProblemType::InvalidParameter,
+                    format!(
+                        "`{other}` is not a parameter of a job's monitor; it takes `view=status`"
+                    ),
+                )
+                .with_status(400));
+            }
+        }
+    }
+    Ok(status)
 }
 
 fn parse_id(text: &str) -> Result<JobId, Problem> {

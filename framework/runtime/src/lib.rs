@@ -19,6 +19,7 @@ pub mod job_routes;
 pub mod jobs;
 pub mod metrics;
 pub mod ops;
+pub mod origin;
 pub mod outputs;
 pub mod policy;
 pub mod prefer;

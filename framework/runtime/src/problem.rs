@@ -51,6 +51,8 @@ pub enum ProblemType {
     AsyncRequired,
     /// No such job for this caller (never created, another caller's, or past retention).
     JobNotFound,
+    /// The job's result was asked for, but the job is still running or was canceled.
+    NoResult,
     /// The caller polls faster than the proxy allows.
     TooManyRequests,
     /// The proxy's job queue is full.
@@ -85,6 +87,7 @@ impl ProblemType {
             Self::BadAsyncRequest => "bad-async-request",
             Self::AsyncRequired => "async-required",
             Self::JobNotFound => "job-not-found",
+            Self::NoResult => "no-result",
             Self::TooManyRequests => "too-many-requests",
             Self::QueueFull => "queue-full",
             Self::JobInterrupted => "job-interrupted",
@@ -111,6 +114,7 @@ impl ProblemType {
             Self::SideOutputFailed | Self::Internal | Self::JobInterrupted => 500,
             Self::BadAsyncRequest | Self::AsyncRequired => 400,
             Self::JobNotFound => 404,
+            Self::NoResult => 409,
             Self::TooManyRequests => 429,
             Self::QueueFull => 503,
         }
@@ -138,6 +142,7 @@ impl ProblemType {
             Self::BadAsyncRequest => "Asynchronous request not understood",
             Self::AsyncRequired => "This endpoint answers asynchronously only",
             Self::JobNotFound => "No such job",
+            Self::NoResult => "The job has no result",
             Self::TooManyRequests => "Too many requests",
             Self::QueueFull => "Job queue full",
             Self::JobInterrupted => "Job interrupted",
@@ -166,12 +171,48 @@ impl ProblemType {
             Self::BadAsyncRequest => "/_sluice/problems/bad-async-request",
             Self::AsyncRequired => "/_sluice/problems/async-required",
             Self::JobNotFound => "/_sluice/problems/job-not-found",
+            Self::NoResult => "/_sluice/problems/no-result",
             Self::TooManyRequests => "/_sluice/problems/too-many-requests",
             Self::QueueFull => "/_sluice/problems/queue-full",
             Self::JobInterrupted => "/_sluice/problems/job-interrupted",
             Self::InvalidCallback => "/_sluice/problems/invalid-callback",
             Self::RegexLimitExceeded => "/_sluice/problems/regex-limit-exceeded",
         }
+    }
+}
+
+/// A set of the standard HTTP methods (RFC 9110 §9, and PATCH), as an `Allow` header lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MethodSet(std::num::NonZeroU16);
+
+impl MethodSet {
+    const NAMES: [&'static str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+    ];
+
+    /// The standard methods named in `list` (separated by commas or spaces, any case); `None`
+    /// when it names none. Other names are left out: `Allow` lists what a client can send.
+    pub fn parse(list: &str) -> Option<Self> {
+        let bits = list
+            .split([',', ' '])
+            .filter_map(|name| {
+                Self::NAMES
+                    .iter()
+                    .position(|known| known.eq_ignore_ascii_case(name.trim()))
+            })
+            .fold(0u16, |bits, i| bits | 1 << i);
+        std::num::NonZeroU16::new(bits).map(Self)
+    }
+
+    /// The `Allow` header value: the methods in a fixed order, `GET, HEAD, DELETE`.
+    pub fn header_value(self) -> String {
+        Self::NAMES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.0.get() & (1 << i) != 0)
+            .map(|(_, name)| *name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -202,8 +243,9 @@ pub struct Problem {
     #[serde(skip)]
     pub retry_after: Option<std::num::NonZeroU32>,
     /// The methods the resource answers, sent as `Allow` with a 405 (not in the body).
+    /// (A set of the standard methods, two bytes: it shares the word of `status`.)
     #[serde(skip)]
-    pub allow: Option<Box<str>>,
+    pub allow: Option<MethodSet>,
 }
 
 impl Problem {
@@ -224,8 +266,8 @@ impl Problem {
 
     /// The same problem, telling the caller which methods the resource answers (`Allow`,
     /// e.g. `"GET, HEAD"`); a 405 always carries it (RFC 9110 §15.5.6).
-    pub fn with_allow(mut self, methods: impl Into<Box<str>>) -> Self {
-        self.allow = Some(methods.into());
+    pub fn with_allow(mut self, methods: impl AsRef<str>) -> Self {
+        self.allow = MethodSet::parse(methods.as_ref());
         self
     }
 
@@ -284,6 +326,21 @@ mod tests {
     }
 
     #[test]
+    fn allow_lists_the_standard_methods_named() {
+        let p = Problem::new(ProblemType::MethodNotAllowed, "no").with_allow("delete, GET,HEAD");
+        assert_eq!(p.status, 405);
+        assert_eq!(
+            p.allow.map(MethodSet::header_value).unwrap(),
+            "GET, HEAD, DELETE"
+        );
+        assert_eq!(MethodSet::parse("PROPFIND"), None);
+        assert_eq!(
+            MethodSet::parse("patch PROPFIND").unwrap().header_value(),
+            "PATCH"
+        );
+    }
+
+    #[test]
     fn every_type_has_a_distinct_slug() {
         let all = [
             ProblemType::BlockedByRules,
@@ -305,6 +362,7 @@ mod tests {
             ProblemType::BadAsyncRequest,
             ProblemType::AsyncRequired,
             ProblemType::JobNotFound,
+            ProblemType::NoResult,
             ProblemType::TooManyRequests,
             ProblemType::QueueFull,
             ProblemType::JobInterrupted,

@@ -82,6 +82,8 @@ pub struct Proxy<C, H> {
     token_failures: TokenFailures,
     /// The proxy's URL as callers reach it (links in `Link` headers are rewritten to it).
     public_base_url: Option<String>,
+    /// How the URL a caller used is found, for absolute job URLs.
+    pub(crate) origins: crate::origin::Origins,
     /// Asynchronous processing, when enabled.
     pub(crate) jobs: Option<Arc<crate::worker::Jobs>>,
     /// Upstream calls in flight per caller (synchronous requests).
@@ -112,6 +114,8 @@ pub struct Parts<C, H> {
     pub token_failure_limit: u32,
     /// The proxy's URL as callers reach it, for links rewritten to the proxy.
     pub public_base_url: Option<String>,
+    /// Proxies whose `X-Forwarded-Proto`/`-Host` are believed (see [`crate::origin`]).
+    pub trust_forwarded: Vec<ipnet::IpNet>,
     /// Asynchronous processing, when enabled.
     pub jobs: Option<crate::worker::Jobs>,
     /// Upstream calls one caller may have in flight at once (synchronous requests).
@@ -145,6 +149,10 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             max_body: parts.max_body,
             ready,
             token_failures: TokenFailures::new(parts.token_failure_limit),
+            origins: crate::origin::Origins::new(
+                parts.public_base_url.clone(),
+                parts.trust_forwarded,
+            ),
             public_base_url: parts.public_base_url,
             jobs: parts.jobs.map(Arc::new),
             callers: crate::caller_limits::CallerLimits::new(parts.caller_concurrency),
@@ -257,12 +265,16 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             None => AsyncPreference::default(),
         };
         let idempotency_key = crate::job_routes::idempotency_key(request.headers())?;
+        let origin = match &self.jobs {
+            Some(_) => self.origin_of(&request),
+            None => None,
+        };
         let conditional = Conditional::from_request(request.method(), request.headers());
         let admitted = self.admit(request, endpoint).await?;
         if let Some(jobs) = &self.jobs {
             if preference.respond_async {
                 return self
-                    .accept(admitted, preference, idempotency_key, request_id)
+                    .accept(admitted, preference, idempotency_key, request_id, origin)
                     .await;
             }
             if jobs.config.required_endpoints.contains(&admitted.endpoint) {
@@ -277,7 +289,9 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 ));
             }
             if jobs.config.location == ResultLocation::Echo
-                && let Some(answer) = self.echo_answer(&admitted, request_id).await?
+                && let Some(answer) = self
+                    .echo_answer(&admitted, request_id, origin.as_deref())
+                    .await?
             {
                 return Ok(answer);
             }
@@ -719,8 +733,8 @@ pub fn problem_response(problem: Problem, request_id: &str) -> Response<Body> {
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds.get()));
     }
-    if let Some(methods) = problem.allow.as_deref()
-        && let Ok(value) = HeaderValue::from_str(methods)
+    if let Some(methods) = problem.allow
+        && let Ok(value) = HeaderValue::from_str(&methods.header_value())
     {
         response.headers_mut().insert(header::ALLOW, value);
     }

@@ -209,7 +209,10 @@ fn spawn_connection<C: Connector, H: Hooks>(
     let activity = registered.activity().clone();
     let proxy = proxy.clone();
     let counting = activity.clone();
-    let service = service_fn(move |request| {
+    let service = service_fn(move |mut request: http::Request<hyper::body::Incoming>| {
+        request
+            .extensions_mut()
+            .insert(crate::origin::PeerAddr(peer));
         let proxy = proxy.clone();
         let (handling, open) = counting.begin();
         async move {

@@ -450,7 +450,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
                 crate::problem::CONTENT_TYPE.to_owned(),
             ),
             _ => (
-                Bytes::from(serde_json::to_vec(&self.job_view(&job)).unwrap_or_default()),
+                Bytes::from(serde_json::to_vec(&self.job_view(&job, None)).unwrap_or_default()),
                 "application/json".to_owned(),
             ),
         };

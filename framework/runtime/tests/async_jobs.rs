@@ -1,8 +1,9 @@
 //! Asynchronous request-reply end to end, over real sockets: a real upstream on 127.0.0.1, the
 //! proxy with a local-directory job store, and a plain HTTP client. Covers accepting (202 and its
 //! headers, `wait=N`, `Accept-Asynchronous`, `Idempotency-Key`, async-required endpoints), the
-//! status monitor (200, 303, problem, 404), results (proxy and echo modes), cancellation, the
-//! caller's list, per-caller scoping, polling limits, the bounded queue and retention.
+//! status monitor (202 while running, 303 to the outcome, the `?view=status` form, 404), absolute
+//! URLs from the caller's host, results (proxy and echo modes), cancellation, the caller's list,
+//! per-caller scoping, 405s with `Allow`, polling limits, the bounded queue and retention.
 
 mod support;
 
@@ -58,12 +59,15 @@ async fn accept(proxy: &support::Proxy, path: &str, headers: &[(&str, &str)]) ->
     send("GET", &proxy.url(path), Some(KEY), &all).await
 }
 
-/// Polls the status monitor until the job is no longer queued or running.
+/// Polls the status monitor until the job is no longer running (a 202 with the job).
 async fn settle(proxy: &support::Proxy, location: &str) -> Answer {
     for _ in 0..100 {
         let answer = send("GET", &proxy.url(location), Some(KEY), &[]).await;
-        let running = answer.status == 200
-            && matches!(answer.json()["status"].as_str(), Some("queued" | "running"));
+        let running = answer.status == 202
+            && matches!(
+                answer.json()["status"].as_str(),
+                Some("notStarted" | "running")
+            );
         if !running {
             return answer;
         }
@@ -101,7 +105,11 @@ async fn respond_async_gives_202_then_303_to_the_sanitized_result() {
     let location = accepted.header("location").to_owned();
     let job = accepted.json();
     let id = job["id"].as_str().unwrap().to_owned();
-    assert_eq!(location, format!("/_sluice/jobs/{id}"));
+    assert_eq!(location, proxy.url(&format!("/_sluice/jobs/{id}")));
+    assert_eq!(
+        accepted.header("operation-location"),
+        proxy.url(&format!("/_sluice/jobs/{id}?view=status"))
+    );
     assert!(id.len() >= 32, "ids carry at least 128 random bits: {id}");
     assert_eq!(accepted.header("preference-applied"), "respond-async");
     assert_eq!(accepted.header("vary"), "Prefer");
@@ -109,7 +117,7 @@ async fn respond_async_gives_202_then_303_to_the_sanitized_result() {
     assert_eq!(job["request"]["method"], "GET");
     assert_eq!(job["request"]["path"], "/members");
     assert!(
-        matches!(job["status"].as_str(), Some("queued" | "running")),
+        matches!(job["status"].as_str(), Some("notStarted" | "running")),
         "{job}"
     );
     for hidden in ["caller", "lease"] {
@@ -122,11 +130,12 @@ async fn respond_async_gives_202_then_303_to_the_sanitized_result() {
     let done = settle(&proxy, &location).await;
     assert_eq!(done.status, 303, "{}", done.body);
     let result_url = done.header("location").to_owned();
-    assert_eq!(result_url, format!("/_sluice/jobs/{id}/result"));
+    assert_eq!(result_url, proxy.url(&format!("/_sluice/jobs/{id}/result")));
     let job = done.json();
     assert_eq!(job["status"], "succeeded");
     assert_eq!(job["result"]["upstream_status"], 200);
     assert_eq!(job["result"]["location"], result_url.as_str());
+    assert_eq!(job["resourceLocation"], result_url.as_str());
 
     let result = send("GET", &proxy.url(&result_url), Some(KEY), &[]).await;
     assert_eq!(result.status, 200);
@@ -422,9 +431,30 @@ async fn delete_cancels_a_running_job_idempotently_and_no_result_appears() {
     let status = send("GET", &proxy.url(&location), Some(KEY), &[]).await;
     assert_eq!(
         (status.status, status.json()["status"].as_str()),
-        (200, Some("canceled"))
+        (303, Some("canceled")),
+        "an ended job's monitor leads to its outcome"
     );
     assert!(status.json()["result"].is_null());
+    let outcome = send("GET", &proxy.url(status.header("location")), Some(KEY), &[]).await;
+    assert_eq!(outcome.status, 409, "{}", outcome.body);
+    assert_eq!(outcome.json()["type"], "/_sluice/problems/no-result");
+    assert!(
+        outcome.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("canceled")
+    );
+    let view = send(
+        "GET",
+        &proxy.url(&format!("{location}?view=status")),
+        Some(KEY),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (view.status, view.json()["status"].as_str()),
+        (200, Some("canceled"))
+    );
     let results: Vec<_> = files_under(&dir.path().join("async"))
         .into_iter()
         .filter(|p| p.to_string_lossy().contains("/results/"))
@@ -437,7 +467,12 @@ async fn upstream_errors_are_recorded_in_the_job_as_problems() {
     let dir = tempfile::tempdir().unwrap();
     let (_up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
     let missing = accept(&proxy, "/missing", &[]).await;
-    let failed = settle(&proxy, missing.header("location")).await;
+    let ended = settle(&proxy, missing.header("location")).await;
+    assert_eq!(ended.status, 303, "{}", ended.body);
+    assert_eq!(ended.json()["status"], "failed");
+    assert_eq!(ended.json()["error"]["code"], "upstream-error");
+    assert!(ended.json().get("resourceLocation").is_none());
+    let failed = send("GET", &proxy.url(ended.header("location")), Some(KEY), &[]).await;
     assert_eq!(failed.status, 404, "{}", failed.body);
     assert_eq!(failed.header("content-type"), "application/problem+json");
     let problem = failed.json();
@@ -447,7 +482,8 @@ async fn upstream_errors_are_recorded_in_the_job_as_problems() {
     assert_eq!(problem["job"]["status"], "failed");
 
     let broken = accept(&proxy, "/error", &[]).await;
-    let failed = settle(&proxy, broken.header("location")).await;
+    let ended = settle(&proxy, broken.header("location")).await;
+    let failed = send("GET", &proxy.url(ended.header("location")), Some(KEY), &[]).await;
     let problem = failed.json();
     assert_eq!(problem["job"]["status"], "failed");
     assert!(
@@ -495,7 +531,10 @@ async fn echo_mode_answers_a_repeat_from_the_stored_result() {
     let (up, proxy) = start(&async_spec(dir.path(), "async: { location: echo }"), &[]).await;
     let accepted = accept(&proxy, "/members?per_page=5", &[]).await;
     assert_eq!(accepted.status, 202);
-    assert_eq!(accepted.header("location"), "/members?per_page=5");
+    assert_eq!(
+        accepted.header("location"),
+        proxy.url("/members?per_page=5")
+    );
     let id = accepted.json()["id"].as_str().unwrap().to_owned();
     settle(&proxy, &format!("/_sluice/jobs/{id}")).await;
     let calls = up.seen.lock().unwrap().len();
@@ -856,6 +895,128 @@ async fn files_in_local_buckets_are_readable_by_the_proxys_user_only() {
             let mode = std::fs::metadata(d).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "{} has mode {mode:o}", d.display());
             parent = d.parent();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_view_answers_200_with_azures_words_until_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    let accepted = accept(&proxy, "/slow", &[]).await;
+    let status_url = accepted.header("operation-location").to_owned();
+    let running = send("GET", &status_url, Some(KEY), &[]).await;
+    assert_eq!(running.status, 200, "{}", running.body);
+    assert!(matches!(
+        running.json()["status"].as_str(),
+        Some("notStarted" | "running")
+    ));
+    assert!(running.json().get("resourceLocation").is_none());
+    // A running job has no result yet: 409, not the 404 of a job that does not exist.
+    let id = accepted.json()["id"].as_str().unwrap().to_owned();
+    let early = send(
+        "GET",
+        &proxy.url(&format!("/_sluice/jobs/{id}/result")),
+        Some(KEY),
+        &[],
+    )
+    .await;
+    assert_eq!(early.status, 409, "{}", early.body);
+    assert_eq!(early.json()["type"], "/_sluice/problems/no-result");
+    let mut done = running;
+    for _ in 0..100 {
+        done = send("GET", &status_url, Some(KEY), &[]).await;
+        if done.json()["status"] == "succeeded" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(done.status, 200);
+    assert_eq!(done.json()["status"], "succeeded", "{}", done.body);
+    let result_url = done.json()["resourceLocation"].as_str().unwrap().to_owned();
+    assert_eq!(result_url, proxy.url(&format!("/_sluice/jobs/{id}/result")));
+    assert_eq!(
+        send("GET", &result_url, Some(KEY), &[]).await.status,
+        200,
+        "resourceLocation is where the result is"
+    );
+    for bad in ["?view=google", "?verbose=1"] {
+        let refused = send(
+            "GET",
+            &proxy.url(&format!("/_sluice/jobs/{id}{bad}")),
+            Some(KEY),
+            &[],
+        )
+        .await;
+        assert_eq!(refused.status, 400, "{bad}: {}", refused.body);
+        assert_eq!(
+            refused.json()["type"],
+            "/_sluice/problems/invalid-parameter"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urls_follow_the_callers_host_and_trusted_proxies_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let forwarded = [
+        ("host", "backend.internal:9000"),
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "api.example"),
+    ];
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    let accepted = accept(&proxy, "/members", &forwarded).await;
+    let id = accepted.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        accepted.header("location"),
+        format!("http://backend.internal:9000/_sluice/jobs/{id}"),
+        "forwarding headers from an untrusted peer are ignored"
+    );
+    let crafted = accept(&proxy, "/members", &[("host", "evil.example@proxy")]).await;
+    assert_eq!(crafted.status, 202);
+    assert!(
+        crafted.header("location").starts_with("/_sluice/jobs/"),
+        "a Host that is not a host gives a relative URL: {}",
+        crafted.header("location")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("SLUICE_TRUST_FORWARDED", "127.0.0.0/8")];
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &env).await;
+    let accepted = accept(&proxy, "/members", &forwarded).await;
+    let id = accepted.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        accepted.header("location"),
+        format!("https://api.example/_sluice/jobs/{id}")
+    );
+    assert_eq!(
+        accepted.header("operation-location"),
+        format!("https://api.example/_sluice/jobs/{id}?view=status")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_routes_answer_other_methods_with_405_and_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, proxy) = start(&async_spec(dir.path(), ""), &[]).await;
+    let accepted = accept(&proxy, "/members", &[]).await;
+    let id = accepted.json()["id"].as_str().unwrap().to_owned();
+    for (method, path, allow) in [
+        ("TRACE", "/_sluice/jobs".to_owned(), "GET, HEAD"),
+        ("POST", "/_sluice/jobs".to_owned(), "GET, HEAD"),
+        ("PUT", format!("/_sluice/jobs/{id}"), "GET, HEAD, DELETE"),
+        ("TRACE", format!("/_sluice/jobs/{id}"), "GET, HEAD, DELETE"),
+        ("DELETE", format!("/_sluice/jobs/{id}/result"), "GET, HEAD"),
+    ] {
+        // Without credentials too: the method is wrong whoever asks.
+        for key in [Some(KEY), None] {
+            let answer = send(method, &proxy.url(&path), key, &[]).await;
+            assert_eq!(answer.status, 405, "{method} {path}: {}", answer.body);
+            assert_eq!(answer.header("allow"), allow, "{method} {path}");
+            assert_eq!(
+                answer.json()["type"],
+                "/_sluice/problems/method-not-allowed"
+            );
         }
     }
 }

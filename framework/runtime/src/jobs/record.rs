@@ -140,6 +140,10 @@ pub struct JobRequest {
     /// The request body, base64 (standard alphabet), if there is one. Not shown to callers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// `scheme://host[:port]` the caller reached the proxy at (see [`crate::origin`]), for the
+    /// absolute URLs in the job's callback; `None` when the request named no usable host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl JobRequest {
@@ -163,6 +167,7 @@ impl JobRequest {
             idempotent,
             headers: Vec::new(),
             body: None,
+            origin: None,
         }
     }
 }

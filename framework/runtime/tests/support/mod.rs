@@ -236,7 +236,11 @@ pub struct Proxy {
 }
 
 impl Proxy {
+    /// `path` on this proxy; an absolute URL (as the proxy writes in `Location`) as it is.
     pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") {
+            return path.to_owned();
+        }
         format!("http://{}{path}", self.addr)
     }
 }
