@@ -674,6 +674,11 @@ async fn a_notify_callback_is_signed_and_retried_until_the_receiver_accepts() {
         assert_eq!(body["status"], "succeeded");
         assert_eq!(body["id"], job["id"]);
         assert!(body.get("caller").is_none());
+        // Absolute, against the host the job was submitted to (kept in its record).
+        assert_eq!(
+            body["resourceLocation"].as_str().unwrap(),
+            proxy.url(&format!("/_sluice/jobs/{}/result", job["id"].as_str().unwrap()))
+        );
     }
 }
 
