@@ -677,7 +677,10 @@ async fn a_notify_callback_is_signed_and_retried_until_the_receiver_accepts() {
         // Absolute, against the host the job was submitted to (kept in its record).
         assert_eq!(
             body["resourceLocation"].as_str().unwrap(),
-            proxy.url(&format!("/_sluice/jobs/{}/result", job["id"].as_str().unwrap()))
+            proxy.url(&format!(
+                "/_sluice/jobs/{}/result",
+                job["id"].as_str().unwrap()
+            ))
         );
     }
 }

@@ -1,4 +1,4 @@
 // The spec names a rules file that does not exist.
-sluice::connector!("tests/ui/specs/missing-rules-file.yaml");
+sluice_macros::connector!("tests/ui/specs/missing-rules-file.yaml");
 
 fn main() {}

@@ -1,4 +1,4 @@
 // The transform tag is misspelled: the error points at the tag, line:column in the spec.
-sluice::connector!("tests/ui/specs/unknown-transform.yaml");
+sluice_macros::connector!("tests/ui/specs/unknown-transform.yaml");
 
 fn main() {}

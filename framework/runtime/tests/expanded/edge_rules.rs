@@ -1,24 +1,22 @@
-// The edge-case specs about rules compile to the same model as the specs loaded at run time:
-// every transform with every option and every JSONPath selector and filter operator; response
-// schemas with every keyword; query and path parameter schemas of every kind, which the
-// generated router and query struct then apply.
+//! The edge-case specs about rules compile to the same model as the specs loaded at run time:
+//! every transform with every option and every JSONPath selector and filter operator; response
+//! schemas with every keyword; query and path parameter schemas of every kind, which the
+//! generated router and query struct then apply.
 
-#[path = "support/mod.rs"]
-mod support;
-
-use support::{route, same_model};
+use crate::support::{route, same_model};
 
 mod transforms {
-    sluice::connector!("../framework/codegen/tests/specs/transforms.yaml");
+    sluice::connector!("../codegen/tests/specs/transforms.yaml");
 }
 mod schemas {
-    sluice::connector!("../framework/codegen/tests/specs/schemas.yaml");
+    sluice::connector!("../codegen/tests/specs/schemas.yaml");
 }
 
-const TRANSFORMS: &str = "../framework/codegen/tests/specs/transforms.yaml";
-const SCHEMAS: &str = "../framework/codegen/tests/specs/schemas.yaml";
+const TRANSFORMS: &str = "../codegen/tests/specs/transforms.yaml";
+const SCHEMAS: &str = "../codegen/tests/specs/schemas.yaml";
 
-fn main() {
+#[test]
+fn edge_case_rules_compile_to_the_loaded_model() {
     let c = transforms::Connector::new();
     same_model(&c, TRANSFORMS);
     let at = |url| {

@@ -1,4 +1,4 @@
-//! Shared by the pass cases: a compiled connector must hold the same model as its spec loaded at
+//! Shared by the expanded specs' tests: a compiled connector must hold the same model as its spec loaded at
 //! run time, and its generated router must decide every request as the run-time policy does.
 
 use std::path::Path;
@@ -7,14 +7,14 @@ use sluice::policy::{Allowed, RequestPolicy};
 use sluice::{Connector, LoadedConnector, Routing};
 
 /// The spec at `relative` (to `CARGO_MANIFEST_DIR`, as `connector!` reads it), loaded at run time.
-pub fn loaded(relative: &str) -> LoadedConnector {
+pub(crate) fn loaded(relative: &str) -> LoadedConnector {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
     LoadedConnector::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Asserts the compiled spec, rules and digest equal the loaded ones, JSONPath structure included
 /// (paths compare by text alone).
-pub fn same_model<C: Connector>(compiled: &C, relative: &str) {
+pub(crate) fn same_model<C: Connector>(compiled: &C, relative: &str) {
     let loaded = loaded(relative);
     assert_eq!(compiled.rules(), loaded.rules(), "{relative}: rules differ");
     assert_eq!(
@@ -44,7 +44,7 @@ pub fn same_model<C: Connector>(compiled: &C, relative: &str) {
 
 /// Routes `method url` through the compiled router and through the loaded spec's policy; both
 /// must decide alike. Returns what `endpoint` makes of the compiled decision, if allowed.
-pub fn route<C: Connector, E>(
+pub(crate) fn route<C: Connector, E>(
     compiled: &C,
     relative: &str,
     method: &str,

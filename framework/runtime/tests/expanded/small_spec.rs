@@ -1,14 +1,15 @@
-// A small spec expanded and used as a team's own code would: the constants, the connector, the
-// generated router, the `Endpoint` enum and a typed query struct.
+//! A small spec expanded and used as a team's own code would: the constants, the connector, the
+//! generated router, the `Endpoint` enum and a typed query struct.
 
 use sluice::policy::RequestPolicy;
 use sluice::{Connector, Routing};
 
 mod smoke {
-    sluice::connector!("tests/ui/specs/smoke.yaml");
+    sluice::connector!("tests/expanded/specs/smoke.yaml");
 }
 
-fn main() {
+#[test]
+fn a_small_spec_used_as_a_teams_code_would() {
     assert_eq!(smoke::NAME, "smoke");
     assert_eq!(smoke::BINARY, "smoke-proxy");
     assert_eq!(smoke::TARGET_HOST, "api.example.com");

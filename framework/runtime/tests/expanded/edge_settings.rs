@@ -1,38 +1,36 @@
-// The edge-case specs about connector settings compile to the same spec as loaded at run time:
-// every `source_auth` kind with every credential source, async processing on and off with each
-// result location, and side outputs with every flag and destination scheme.
+//! The edge-case specs about connector settings compile to the same spec as loaded at run time:
+//! every `source_auth` kind with every credential source, async processing on and off with each
+//! result location, and side outputs with every flag and destination scheme.
 
-#[path = "support/mod.rs"]
-mod support;
-
+use crate::support::same_model;
 use sluice::Connector;
 use sluice::spec::connector::{ResultLocation, SourceAuth};
-use support::same_model;
 
 mod auth_none {
-    sluice::connector!("../framework/codegen/tests/specs/auth-none.yaml");
+    sluice::connector!("../codegen/tests/specs/auth-none.yaml");
 }
 mod auth_bearer {
-    sluice::connector!("../framework/codegen/tests/specs/auth-bearer.yaml");
+    sluice::connector!("../codegen/tests/specs/auth-bearer.yaml");
 }
 mod auth_basic {
-    sluice::connector!("../framework/codegen/tests/specs/auth-basic.yaml");
+    sluice::connector!("../codegen/tests/specs/auth-basic.yaml");
 }
 mod auth_api_key {
-    sluice::connector!("../framework/codegen/tests/specs/auth-api-key.yaml");
+    sluice::connector!("../codegen/tests/specs/auth-api-key.yaml");
 }
 mod auth_oauth2_client_credentials {
-    sluice::connector!("../framework/codegen/tests/specs/auth-oauth2-client-credentials.yaml");
+    sluice::connector!("../codegen/tests/specs/auth-oauth2-client-credentials.yaml");
 }
 mod auth_oauth2_refresh_token {
-    sluice::connector!("../framework/codegen/tests/specs/auth-oauth2-refresh-token.yaml");
+    sluice::connector!("../codegen/tests/specs/auth-oauth2-refresh-token.yaml");
 }
 
 fn spec(name: &str) -> String {
-    format!("../framework/codegen/tests/specs/{name}.yaml")
+    format!("../codegen/tests/specs/{name}.yaml")
 }
 
-fn main() {
+#[test]
+fn edge_case_settings_compile_to_the_loaded_model() {
     let none = auth_none::Connector::new();
     same_model(&none, &spec("auth-none"));
     assert_eq!(none.spec().source_auth, SourceAuth::None {});

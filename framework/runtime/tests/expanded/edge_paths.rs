@@ -1,23 +1,21 @@
-// The edge-case specs about paths compile, and their generated routers decide requests as the
-// same specs loaded at run time: the root, a trailing slash, parameters at every position, text
-// and a parameter in one segment, keyword parameter names, colliding names, and `pathRegex`.
+//! The edge-case specs about paths compile, and their generated routers decide requests as the
+//! same specs loaded at run time: the root, a trailing slash, parameters at every position, text
+//! and a parameter in one segment, keyword parameter names, colliding names, and `pathRegex`.
 
-#[path = "support/mod.rs"]
-mod support;
-
-use support::{route, same_model};
+use crate::support::{route, same_model};
 
 mod path_params {
-    sluice::connector!("../framework/codegen/tests/specs/path-params.yaml");
+    sluice::connector!("../codegen/tests/specs/path-params.yaml");
 }
 mod path_regex {
-    sluice::connector!("../framework/codegen/tests/specs/path-regex.yaml");
+    sluice::connector!("../codegen/tests/specs/path-regex.yaml");
 }
 
-const PARAMS: &str = "../framework/codegen/tests/specs/path-params.yaml";
-const REGEX: &str = "../framework/codegen/tests/specs/path-regex.yaml";
+const PARAMS: &str = "../codegen/tests/specs/path-params.yaml";
+const REGEX: &str = "../codegen/tests/specs/path-regex.yaml";
 
-fn main() {
+#[test]
+fn odd_paths_route_as_the_spec_loaded_at_run_time() {
     use path_params::Endpoint as P;
     let c = path_params::Connector::new();
     same_model(&c, PARAMS);
