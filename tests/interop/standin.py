@@ -69,7 +69,9 @@ def routes(doc):
         )
         body = json.dumps(minimal(schema, doc)).encode()
         if "x-sluice-path-regex" in item:
-            pattern = re.compile("(?i)^(?:" + item["x-sluice-path-regex"] + ")$")
+            # Java/Rust named groups `(?<n>` are `(?P<n>` in Python.
+            source = re.sub(r"\(\?<(?=[A-Za-z])", "(?P<", item["x-sluice-path-regex"])
+            pattern = re.compile("(?i)^(?:" + source + ")$")
             out.append((lambda target, p=pattern: p.match(target) is not None, body))
         else:
             parts = re.split(r"(\{[^}]+\})", path)

@@ -1121,11 +1121,6 @@ fn async_parameters() -> Value {
 /// The `/_sluice/` control routes, and for a connector with asynchronous processing its job
 /// routes (the asynchronous contract in docs/decisions.md).
 fn control_routes(paths: &mut Map<String, Value>, async_enabled: bool) {
-    let note = if async_enabled {
-        ""
-    } else {
-        " This connector does not enable asynchronous processing, so no job exists and these routes answer 404."
-    };
     let r = |name: &str| json!({"$ref": format!("#/components/responses/{name}")});
     let job = json!({"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}});
     let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "minLength": 1}});
@@ -1226,10 +1221,10 @@ fn control_routes(paths: &mut Map<String, Value>, async_enabled: bool) {
             "operationId": "sluiceListJobs",
             "summary": "Asynchronous jobs",
             "tags": ["sluice"],
-            "description": format!("The caller's jobs within retention, a page at a time. Other methods: 405 with `Allow: GET, HEAD`.{note}"),
+            "description": format!("The caller's jobs within retention, a page at a time. Other methods: 405 with `Allow: GET, HEAD`."),
             "parameters": [
                 {"name": "page_size", "in": "query", "required": false, "description": "Jobs per page (default 100).", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
-                {"name": "page_token", "in": "query", "required": false, "description": "The `next_page_token` of the previous page.", "schema": {"type": "string", "minLength": 1}},
+                {"name": "page_token", "in": "query", "required": false, "description": "The `next_page_token` of the previous page.", "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}},
             ],
             "responses": list_responses,
         }},
@@ -1239,7 +1234,7 @@ fn control_routes(paths: &mut Map<String, Value>, async_enabled: bool) {
                 "operationId": "sluiceGetJob",
                 "summary": "Job status monitor",
                 "tags": ["sluice"],
-                "description": format!("The `Location` of a 202: 202 with the job while it is `notStarted` or `running`, 303 to its result once it ended. With `?view=status` (the `Operation-Location` of a 202): 200 with the job whatever its status; a failed job carries its problem in `error`, a succeeded one its `resourceLocation`. 404 for a job that does not exist or is not the caller's. Other methods than GET, HEAD and DELETE: 405.{note}"),
+                "description": format!("The `Location` of a 202: 202 with the job while it is `notStarted` or `running`, 303 to its result once it ended. With `?view=status` (the `Operation-Location` of a 202): 200 with the job whatever its status; a failed job carries its problem in `error`, a succeeded one its `resourceLocation`. 404 for a job that does not exist or is not the caller's. Other methods than GET, HEAD and DELETE: 405."),
                 "parameters": [view],
                 "responses": monitor_responses,
             },
@@ -1247,7 +1242,7 @@ fn control_routes(paths: &mut Map<String, Value>, async_enabled: bool) {
                 "operationId": "sluiceCancelJob",
                 "summary": "Cancel a job",
                 "tags": ["sluice"],
-                "description": format!("Cancels a `notStarted` or `running` job; a job that already ended keeps its status.{note}"),
+                "description": format!("Cancels a `notStarted` or `running` job; a job that already ended keeps its status."),
                 "responses": with(job_errors(true), json!({
                     "200": {"description": "The job: `canceled`, or its terminal status if it had already ended.", "content": job},
                 })),
@@ -1259,13 +1254,18 @@ fn control_routes(paths: &mut Map<String, Value>, async_enabled: bool) {
                 "operationId": "sluiceGetJobResult",
                 "summary": "Job result",
                 "tags": ["sluice"],
-                "description": format!("The sanitized result of a succeeded job, served from the store (or a 303 to a presigned URL); a failed job's problem with its status; 409 `no-result` while the job is pending or once canceled. Other methods: 405 with `Allow: GET, HEAD`.{note}"),
+                "description": format!("The sanitized result of a succeeded job, served from the store (or a 303 to a presigned URL); a failed job's problem with its status; 409 `no-result` while the job is pending or once canceled. Other methods: 405 with `Allow: GET, HEAD`."),
                 "responses": result_responses,
             },
         },
     });
     if let Value::Object(routes) = routes {
-        paths.extend(routes);
+        // Without asynchronous processing there are no jobs, and no job routes to describe.
+        paths.extend(
+            routes
+                .into_iter()
+                .filter(|(path, _)| async_enabled || !path.starts_with("/_sluice/jobs")),
+        );
     }
 }
 
