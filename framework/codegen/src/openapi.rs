@@ -975,7 +975,8 @@ fn problem_response(description: &str) -> Value {
 /// A problem response that carries `header` (required), e.g. `Allow` with a 405.
 fn problem_response_with(description: &str, header: &str, about: &str, schema: Value) -> Value {
     let mut response = problem_response(description);
-    response["headers"] = json!({header: {"description": about, "required": true, "schema": schema}});
+    response["headers"] =
+        json!({header: {"description": about, "required": true, "schema": schema}});
     response
 }
 
@@ -1127,7 +1128,12 @@ fn control_routes(paths: &mut Map<String, Value>, async_enabled: bool) {
     // Every job route: authentication, unknown jobs, the per-caller poll rate, 405 (+ Allow).
     let job_errors = |with_not_found: bool| {
         let mut map = Map::new();
-        map.insert("400".to_owned(), problem_response("A query parameter this route does not take, or a bad value (`invalid-parameter`)."));
+        map.insert(
+            "400".to_owned(),
+            problem_response(
+                "A query parameter this route does not take, or a bad value (`invalid-parameter`).",
+            ),
+        );
         map.insert("401".to_owned(), r("Unauthorized"));
         if with_not_found {
             map.insert("404".to_owned(), r("NotFound"));
@@ -1326,9 +1332,8 @@ mod tests {
         let params = doc["paths"]["/users/{user}"]["get"]["parameters"]
             .as_array()
             .unwrap();
-        let schema = |name: &str| {
-            params.iter().find(|p| p["name"] == name).unwrap()["schema"].clone()
-        };
+        let schema =
+            |name: &str| params.iter().find(|p| p["name"] == name).unwrap()["schema"].clone();
         assert_eq!(schema("user")["pattern"], REVERSIBLE_TOKEN_PATTERN);
         assert_eq!(
             schema("owner")["anyOf"][0]["pattern"],
@@ -1347,7 +1352,9 @@ mod tests {
         for async_enabled in [false, true] {
             let doc = document(async_enabled);
             let responses = &doc["paths"]["/users/{user}"]["get"]["responses"];
-            for status in ["200", "400", "401", "403", "405", "409", "429", "502", "504", "4XX", "5XX"] {
+            for status in [
+                "200", "400", "401", "403", "405", "409", "429", "502", "504", "4XX", "5XX",
+            ] {
                 assert!(responses[status].is_object(), "{status} ({async_enabled})");
             }
             assert_eq!(responses["202"].is_object(), async_enabled);
@@ -1380,18 +1387,28 @@ mod tests {
             }
         }
         let monitor = &paths["/_sluice/jobs/{id}"]["get"];
-        assert_eq!(monitor["parameters"][0]["schema"]["enum"], json!(["status"]));
+        assert_eq!(
+            monitor["parameters"][0]["schema"]["enum"],
+            json!(["status"])
+        );
         for status in ["200", "202", "303", "404"] {
             assert!(monitor["responses"][status].is_object(), "{status}");
         }
         let result = &paths["/_sluice/jobs/{id}/result"]["get"]["responses"];
-        assert!(result["409"].is_object() && result["4XX"].is_object() && result["5XX"].is_object());
+        assert!(
+            result["409"].is_object() && result["4XX"].is_object() && result["5XX"].is_object()
+        );
         let list = &doc["components"]["schemas"]["JobList"];
         assert_eq!(list["required"], json!(["jobs", "next_page_token"]));
         let accept = &doc["components"]["parameters"]["AcceptAsynchronous"]["schema"];
         assert_eq!(accept["enum"], json!(["polling", "notify", "response"]));
         let accepted = &doc["components"]["responses"]["Accepted"]["headers"];
-        for header in ["Location", "Operation-Location", "Retry-After", "Preference-Applied"] {
+        for header in [
+            "Location",
+            "Operation-Location",
+            "Retry-After",
+            "Preference-Applied",
+        ] {
             assert!(accepted[header].is_object(), "{header}");
         }
     }
