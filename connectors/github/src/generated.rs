@@ -593,7 +593,7 @@ fn route<'p>(
         ::core::option::Option::Some(rest) => rest.split('/').collect(),
         ::core::option::Option::None => ::std::vec::Vec::new(),
     };
-    let mut near_miss: ::core::option::Option<::sluice::problem::Problem> = ::core::option::Option::None;
+    let mut near_miss = ::sluice::policy::NearMiss::default();
     if let ::core::option::Option::Some(params) = match segments.as_slice() {
         [s0] if s0.eq_ignore_ascii_case("rate_limit") => {
             ::core::option::Option::Some(::std::vec![])
@@ -605,7 +605,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 0usize, problem)
             }
         }
     }
@@ -624,7 +624,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 1usize, problem)
             }
         }
     }
@@ -643,7 +643,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 2usize, problem)
             }
         }
     }
@@ -665,7 +665,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 3usize, problem)
             }
         }
     }
@@ -679,7 +679,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 4usize, problem)
             }
         }
     }
@@ -701,7 +701,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 5usize, problem)
             }
         }
     }
@@ -724,7 +724,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 6usize, problem)
             }
         }
     }
@@ -746,7 +746,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 7usize, problem)
             }
         }
     }
@@ -763,7 +763,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 8usize, problem)
             }
         }
     }

@@ -321,7 +321,7 @@ fn route<'p>(
         ::core::option::Option::Some(rest) => rest.split('/').collect(),
         ::core::option::Option::None => ::std::vec::Vec::new(),
     };
-    let mut near_miss: ::core::option::Option<::sluice::problem::Problem> = ::core::option::Option::None;
+    let mut near_miss = ::sluice::policy::NearMiss::default();
     if let ::core::option::Option::Some(params) = match segments.as_slice() {
         [s0, s1, s2, s3, s4,
         ] if s0.eq_ignore_ascii_case("calendar") && s1.eq_ignore_ascii_case("v3")
@@ -336,7 +336,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 0usize, problem)
             }
         }
     }
@@ -356,7 +356,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 1usize, problem)
             }
         }
     }
@@ -379,7 +379,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 2usize, problem)
             }
         }
     }

@@ -382,7 +382,7 @@ fn route<'p>(
         ::core::option::Option::Some(rest) => rest.split('/').collect(),
         ::core::option::Option::None => ::std::vec::Vec::new(),
     };
-    let mut near_miss: ::core::option::Option<::sluice::problem::Problem> = ::core::option::Option::None;
+    let mut near_miss = ::sluice::policy::NearMiss::default();
     if let ::core::option::Option::Some(params) = ::sluice::policy::match_path_regex(
         &PATH_REGEX_0,
         path,
@@ -393,7 +393,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 0usize, problem)
             }
         }
     }
@@ -413,7 +413,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 1usize, problem)
             }
         }
     }
@@ -433,7 +433,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 2usize, problem)
             }
         }
     }
@@ -453,7 +453,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 3usize, problem)
             }
         }
     }
@@ -470,7 +470,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 4usize, problem)
             }
         }
     }
@@ -488,7 +488,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 5usize, problem)
             }
         }
     }
@@ -505,7 +505,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 6usize, problem)
             }
         }
     }

@@ -388,7 +388,7 @@ fn route<'p>(
         ::core::option::Option::Some(rest) => rest.split('/').collect(),
         ::core::option::Option::None => ::std::vec::Vec::new(),
     };
-    let mut near_miss: ::core::option::Option<::sluice::problem::Problem> = ::core::option::Option::None;
+    let mut near_miss = ::sluice::policy::NearMiss::default();
     if let ::core::option::Option::Some(params) = match segments.as_slice() {
         [s0, s1,
         ] if s0.eq_ignore_ascii_case("v1.0") && s1.eq_ignore_ascii_case("users") => {
@@ -401,7 +401,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 0usize, problem)
             }
         }
     }
@@ -417,7 +417,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 1usize, problem)
             }
         }
     }
@@ -436,7 +436,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 2usize, problem)
             }
         }
     }
@@ -458,7 +458,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 3usize, problem)
             }
         }
     }
@@ -472,7 +472,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 4usize, problem)
             }
         }
     }

@@ -421,7 +421,7 @@ fn route<'p>(
         ::core::option::Option::Some(rest) => rest.split('/').collect(),
         ::core::option::Option::None => ::std::vec::Vec::new(),
     };
-    let mut near_miss: ::core::option::Option<::sluice::problem::Problem> = ::core::option::Option::None;
+    let mut near_miss = ::sluice::policy::NearMiss::default();
     if let ::core::option::Option::Some(params) = match segments.as_slice() {
         [s0, s1] if s0.eq_ignore_ascii_case("v2") && s1.eq_ignore_ascii_case("users") => {
             ::core::option::Option::Some(::std::vec![])
@@ -433,7 +433,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 0usize, problem)
             }
         }
     }
@@ -452,7 +452,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 1usize, problem)
             }
         }
     }
@@ -466,7 +466,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 2usize, problem)
             }
         }
     }
@@ -486,7 +486,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 3usize, problem)
             }
         }
     }
@@ -506,7 +506,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 4usize, problem)
             }
         }
     }
@@ -526,7 +526,7 @@ fn route<'p>(
                 return ::core::result::Result::Ok(allowed);
             }
             ::core::result::Result::Err(problem) => {
-                near_miss.get_or_insert(problem);
+                near_miss.note(policy, 5usize, problem)
             }
         }
     }

@@ -40,8 +40,8 @@ pub fn openapi(spec: &LoadedSpec) -> Value {
     description.push_str(&format!(
         "The `{binary}` sanitizing proxy (sluice) in front of `https://{host}`. Callers use the \
          upstream's paths and query parameters unchanged; the proxy adds the upstream \
-         credentials, refuses anything its rules do not allow (403, \
-         `application/problem+json`) and returns only sanitized responses. Generated from \
+         credentials, refuses anything its rules do not allow (403, or 405 with `Allow` for a \
+         method no endpoint of the path allows; `application/problem+json`) and returns only sanitized responses. Generated from \
          `specs/{file}` by `cargo xtask gen`.",
         binary = naming::binary_name(name),
         host = connector.target_host.value,
@@ -119,6 +119,7 @@ pub fn openapi(spec: &LoadedSpec) -> Value {
                     index,
                     shape: &shape,
                     operation_id,
+                    method: method.clone(),
                     any_method,
                     response_schema: response_schema.clone(),
                 };
@@ -130,10 +131,11 @@ pub fn openapi(spec: &LoadedSpec) -> Value {
 
     schemas.insert("Problem".to_owned(), problem_schema());
     schemas.insert("Job".to_owned(), job_schema());
+    schemas.insert("JobList".to_owned(), job_list_schema());
 
     let mut components = Map::new();
     components.insert("schemas".to_owned(), Value::Object(schemas));
-    components.insert("responses".to_owned(), problem_responses());
+    components.insert("responses".to_owned(), problem_responses(async_enabled));
     components.insert(
         "securitySchemes".to_owned(),
         json!({"callerBearer": {
@@ -531,6 +533,8 @@ struct Operation<'a> {
     index: usize,
     shape: &'a PathShape,
     operation_id: String,
+    /// The method, lowercase.
+    method: String,
     any_method: bool,
     response_schema: Option<Value>,
 }
@@ -539,7 +543,6 @@ impl Operation<'_> {
     fn to_json(&self) -> Value {
         let endpoint = self.endpoint;
         let mut parameters = Vec::new();
-        let mut takes_token = false;
 
         for (name, pattern) in &self.shape.params {
             let written = endpoint
@@ -555,7 +558,6 @@ impl Operation<'_> {
                         .to_owned(),
                 )
             } else if let Some(written) = written {
-                takes_token |= is_token(written);
                 (param_schema(written), param_description(written, true))
             } else if let Some(pattern) = pattern {
                 (
@@ -599,7 +601,6 @@ impl Operation<'_> {
             );
             match written {
                 Some(w) => {
-                    takes_token |= is_token(w);
                     let description = param_description(w, false);
                     if !description.is_empty() {
                         p.insert("description".to_owned(), json!(description));
@@ -631,6 +632,7 @@ impl Operation<'_> {
             parameters.push(json!({"$ref": "#/components/parameters/Prefer"}));
             parameters.push(json!({"$ref": "#/components/parameters/AcceptAsynchronous"}));
             parameters.push(json!({"$ref": "#/components/parameters/AsynchronousEndPoint"}));
+            parameters.push(json!({"$ref": "#/components/parameters/IdempotencyKey"}));
         }
 
         let mut description = Vec::new();
@@ -678,39 +680,11 @@ impl Operation<'_> {
             json!({"application/json": {"schema": schema}}),
         );
 
-        let mut responses = Map::new();
-        responses.insert("200".to_owned(), Value::Object(ok));
-        if async_enabled {
-            responses.insert(
-                "202".to_owned(),
-                json!({"$ref": "#/components/responses/Accepted"}),
-            );
-        }
-        responses.insert(
-            "401".to_owned(),
-            json!({"$ref": "#/components/responses/Unauthorized"}),
-        );
-        responses.insert(
-            "403".to_owned(),
-            json!({"$ref": "#/components/responses/Forbidden"}),
-        );
-        if takes_token {
-            responses.insert(
-                "409".to_owned(),
-                json!({"$ref": "#/components/responses/InvalidToken"}),
-            );
-        }
-        responses.insert(
-            "500".to_owned(),
-            json!({"$ref": "#/components/responses/InternalError"}),
-        );
-        responses.insert(
-            "502".to_owned(),
-            json!({"$ref": "#/components/responses/BadGateway"}),
-        );
-        responses.insert(
-            "504".to_owned(),
-            json!({"$ref": "#/components/responses/GatewayTimeout"}),
+        let method = self.method.as_str();
+        let responses = operation_responses(
+            Value::Object(ok),
+            async_enabled,
+            !matches!(method, "get" | "head"),
         );
 
         let transforms = serde_json::to_value(
@@ -734,7 +708,7 @@ impl Operation<'_> {
         );
         op.insert("description".to_owned(), json!(description.join("\n\n")));
         op.insert("parameters".to_owned(), Value::Array(parameters));
-        op.insert("responses".to_owned(), Value::Object(responses));
+        op.insert("responses".to_owned(), responses);
         op.insert("x-sluice-endpoint-index".to_owned(), json!(self.index));
         if !headers.is_empty() {
             op.insert("x-sluice-forwarded-headers".to_owned(), json!(headers));
@@ -784,8 +758,18 @@ pub(crate) fn param_schema(schema: &ParameterSchema) -> Value {
     if let Some(f) = &schema.format {
         out.insert("format".to_owned(), json!(f));
     }
-    if let Some(p) = &schema.pattern {
-        out.insert("pattern".to_owned(), json!(p.as_str()));
+    if schema.value_type == Some(ParamType::Integer) {
+        // The proxy takes ASCII digits only: no sign.
+        out.insert("minimum".to_owned(), json!(0));
+    }
+    match (&schema.pattern, schema.format.as_deref()) {
+        (Some(p), _) => {
+            out.insert("pattern".to_owned(), json!(anchored(p.as_str())));
+        }
+        (None, Some("reversible-pseudonym")) => {
+            out.insert("pattern".to_owned(), json!(REVERSIBLE_TOKEN_PATTERN));
+        }
+        _ => {}
     }
     if let Some(e) = &schema.enum_values {
         out.insert("enum".to_owned(), json!(e));
@@ -815,13 +799,37 @@ pub(crate) fn param_schema(schema: &ParameterSchema) -> Value {
     Value::Object(out)
 }
 
+/// What a reversible pseudonym looks like: `p~` and at least 43 URL-safe base64 characters.
+/// A value of this shape that this proxy did not issue is refused with 409.
+pub const REVERSIBLE_TOKEN_PATTERN: &str = "^p~[A-Za-z0-9_-]{43,}$";
+
+/// A parameter pattern as the proxy applies it: to the whole value (JSON Schema patterns match
+/// anywhere, so one not anchored at both ends is wrapped).
+fn anchored(pattern: &str) -> String {
+    let whole = pattern.starts_with('^')
+        && pattern.ends_with('$')
+        && !pattern.ends_with("\\$")
+        && split_alternatives(pattern).len() == 1;
+    if whole {
+        pattern.to_owned()
+    } else {
+        format!("^(?:{pattern})$")
+    }
+}
+
 fn param_description(schema: &ParameterSchema, path: bool) -> String {
-    if is_token(schema) {
+    if schema.format.as_deref() == Some("reversible-pseudonym") {
         let what = if path { "path segment" } else { "value" };
         return format!(
             "A reversible pseudonym (`p~…`) taken from an earlier response; the proxy decrypts \
-             it before calling the upstream. A plain {what} is refused."
+             it before calling the upstream. A plain {what} is refused (403), a token this \
+             proxy did not issue too (409)."
         );
+    }
+    if is_token(schema) {
+        return "A reversible pseudonym (`p~…`) taken from an earlier response, which the proxy \
+                decrypts before calling the upstream, or one of the other forms below."
+            .to_owned();
     }
     String::new()
 }
@@ -881,25 +889,79 @@ fn problem_schema() -> Value {
         "properties": {
             "type": {"type": "string", "format": "uri-reference", "examples": ["/_sluice/problems/blocked-by-rules"]},
             "title": {"type": "string"},
-            "status": {"type": "integer"},
+            "status": {"type": "integer", "minimum": 100, "maximum": 599},
             "detail": {"type": "string"},
             "instance": {"type": "string"},
             "request_id": {"type": "string"},
         },
         "required": ["type", "title", "status"],
+        "additionalProperties": true,
     })
 }
 
 fn job_schema() -> Value {
     json!({
         "type": "object",
-        "description": "An asynchronous job, as the status monitor reports it.",
+        "description": "An asynchronous job, as the status monitor reports it. `status` uses the vocabulary of Azure long-running operations.",
         "properties": {
             "id": {"type": "string"},
-            "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "canceled"]},
+            "status": {"type": "string", "enum": ["notStarted", "running", "succeeded", "failed", "canceled"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "request": {
+                "type": "object",
+                "properties": {
+                    "method": {"type": "string"},
+                    "path": {"type": "string"},
+                    "query": {"type": ["string", "null"]},
+                },
+                "required": ["method", "path"],
+            },
+            "progress": {"type": ["object", "null"]},
+            "result": {
+                "description": "Where the sanitized result is, once the job succeeded.",
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "location": {"type": "string", "format": "uri"},
+                            "size": {"type": "integer", "minimum": 0},
+                            "content_type": {"type": "string"},
+                            "upstream_status": {"type": "integer"},
+                            "expires_at": {"type": "string", "format": "date-time"},
+                        },
+                    },
+                ],
+            },
+            "resourceLocation": {"type": "string", "format": "uri", "description": "Present once the job succeeded: where its result is fetched."},
+            "error": {
+                "description": "The job's problem once it failed, with `code` (the problem's slug, e.g. `upstream-error`) and `message` (its detail) for Azure and OData clients.",
+                "oneOf": [
+                    {"type": "null"},
+                    {"allOf": [
+                        {"$ref": "#/components/schemas/Problem"},
+                        {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
+                    ]},
+                ],
+            },
+            "callback": {"type": ["object", "null"]},
+            "idempotency_key": {"type": ["string", "null"]},
         },
         "required": ["id", "status"],
         "additionalProperties": true,
+    })
+}
+
+fn job_list_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "A page of the caller's jobs, newest first.",
+        "properties": {
+            "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+            "next_page_token": {"type": ["string", "null"], "description": "Pass as `page_token` for the next page; null on the last."},
+        },
+        "required": ["jobs", "next_page_token"],
     })
 }
 
@@ -910,26 +972,118 @@ fn problem_response(description: &str) -> Value {
     })
 }
 
-fn problem_responses() -> Value {
-    json!({
+/// A problem response that carries `header` (required), e.g. `Allow` with a 405.
+fn problem_response_with(description: &str, header: &str, about: &str, schema: Value) -> Value {
+    let mut response = problem_response(description);
+    response["headers"] =
+        json!({header: {"description": about, "required": true, "schema": schema}});
+    response
+}
+
+fn retry_after() -> Value {
+    json!({"type": "integer", "minimum": 1})
+}
+
+fn problem_responses(async_enabled: bool) -> Value {
+    let mut responses = json!({
+        "BadRequest": problem_response("The request cannot be taken as written: a path with dot segments or encoded separators (`invalid-path`), or, on a connector with asynchronous processing, a malformed `Accept-Asynchronous`, `Asynchronous-End-Point` or `Idempotency-Key` (`bad-async-request`), a callback URL the proxy refuses to call (`invalid-callback`), or a synchronous call to an endpoint that answers only asynchronously (`async-required`)."),
         "Unauthorized": problem_response("The caller's credentials are missing or invalid."),
-        "Forbidden": problem_response("The connector's rules do not allow this request: unknown path, method, query parameter, or a parameter value that fails its schema."),
-        "InvalidToken": problem_response("A reversible pseudonym in the request does not decrypt with this proxy's key."),
-        "NotFound": problem_response("No such job, or it has expired."),
-        "BadGateway": problem_response("The upstream could not be reached, answered with an error the proxy withholds, or sent a response that cannot be sanitized."),
+        "Forbidden": problem_response("The connector's rules do not allow this request: unknown path, a query parameter not allowed, or a parameter value that fails its schema (`blocked-by-rules`, `query-param-not-allowed`, `invalid-parameter`, `regex-limit-exceeded`)."),
+        "MethodNotAllowed": problem_response_with(
+            "No endpoint with this path allows this method (`method-not-allowed`).",
+            "Allow",
+            "The methods the endpoints with this path allow.",
+            json!({"type": "string"}),
+        ),
+        "InvalidToken": problem_response("A reversible pseudonym (`p~…`) in the path or query does not decrypt with this proxy's key, or stands for a value that cannot go where it stands (`invalid-token`)."),
+        "PayloadTooLarge": problem_response("The request body is larger than the proxy accepts (`payload-too-large`)."),
+        "TooManyRequests": problem_response_with(
+            "The caller has too many requests in flight upstream, sent too many refused reversible tokens, or polls jobs faster than the proxy allows (`too-many-requests`).",
+            "Retry-After",
+            "Seconds to wait before trying again.",
+            retry_after(),
+        ),
+        "NotFound": problem_response("No such job for this caller: never created, another caller's, or past retention (`job-not-found`)."),
+        "BadGateway": problem_response("The upstream could not be reached, answered with an error whose body cannot be sanitized (withheld), or sent a response that cannot be sanitized."),
         "InternalError": problem_response("The proxy failed, or a side output marked `required` could not be written."),
-        "GatewayTimeout": problem_response("The upstream did not answer in time."),
-        "Accepted": {
-            "description": "Accepted for asynchronous processing (`Prefer: respond-async`). Poll `Location` for the result.",
-            "headers": {
-                "Location": {"description": "The job's status monitor, `/_sluice/jobs/{id}` (or, when results are echoed, the original request URL).", "schema": {"type": "string"}},
-                "Retry-After": {"description": "Seconds to wait before polling.", "schema": {"type": "integer"}},
-                "Preference-Applied": {"schema": {"type": "string", "const": "respond-async"}},
-                "Vary": {"schema": {"type": "string", "const": "Prefer"}},
+        "GatewayTimeout": problem_response("The upstream did not answer in time, or the request took longer than the proxy's limit."),
+        "UpstreamClientError": {
+            "description": "The upstream's own error answer (its status), sanitized by the endpoint's rules; or, when its body cannot be sanitized, a problem (`upstream-error`) with the upstream's status.",
+            "content": {
+                "application/json": {"schema": {}},
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
             },
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}},
         },
-    })
+        "UpstreamServerError": {
+            "description": "The upstream's own server error (its status), sanitized by the endpoint's rules; or a problem (`upstream-error`) with that status when its body cannot be sanitized.",
+            "content": {
+                "application/json": {"schema": {}},
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+            },
+        },
+    });
+    if async_enabled {
+        let extra = json!({
+            "Accepted": {
+                "description": "Accepted for asynchronous processing (`Prefer: respond-async` or `Accept-Asynchronous`). Poll `Location` (202 while pending, then 303 to the result) or `Operation-Location` (200 with the job's status).",
+                "headers": {
+                    "Location": {"description": "The job's status monitor, `{base}/_sluice/jobs/{id}` (absolute), or, when results are echoed, the original request URL.", "required": true, "schema": {"type": "string", "format": "uri"}},
+                    "Operation-Location": {"description": "The job's status resource, `{base}/_sluice/jobs/{id}?view=status` (absolute).", "required": true, "schema": {"type": "string", "format": "uri"}},
+                    "Retry-After": {"description": "Seconds to wait before polling.", "required": true, "schema": retry_after()},
+                    "Preference-Applied": {"required": true, "schema": {"type": "string", "const": "respond-async"}},
+                    "Vary": {"schema": {"type": "string"}},
+                },
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}},
+            },
+            "IdempotencyConflict": problem_response("The `Idempotency-Key` was already used by this caller for another request."),
+            "QueueFull": problem_response_with(
+                "The proxy's job queue is full (`queue-full`).",
+                "Retry-After",
+                "Seconds to wait before trying again.",
+                retry_after(),
+            ),
+        });
+        if let (Value::Object(all), Value::Object(extra)) = (&mut responses, extra) {
+            all.extend(extra);
+        }
+    }
+    responses
+}
+
+/// The responses of an upstream operation: its sanitized answer, and every status the proxy
+/// itself can answer.
+fn operation_responses(ok: Value, async_enabled: bool, body: bool) -> Value {
+    let r = |name: &str| json!({"$ref": format!("#/components/responses/{name}")});
+    let mut responses = Map::new();
+    responses.insert("200".to_owned(), ok);
+    if async_enabled {
+        responses.insert("202".to_owned(), r("Accepted"));
+    }
+    responses.insert(
+        "304".to_owned(),
+        json!({"description": "Not modified: `If-None-Match` names the entity tag the proxy gave this sanitized answer."}),
+    );
+    responses.insert("400".to_owned(), r("BadRequest"));
+    responses.insert("401".to_owned(), r("Unauthorized"));
+    responses.insert("403".to_owned(), r("Forbidden"));
+    responses.insert("405".to_owned(), r("MethodNotAllowed"));
+    responses.insert("409".to_owned(), r("InvalidToken"));
+    if body || async_enabled {
+        responses.insert("413".to_owned(), r("PayloadTooLarge"));
+    }
+    if async_enabled {
+        responses.insert("422".to_owned(), r("IdempotencyConflict"));
+    }
+    responses.insert("429".to_owned(), r("TooManyRequests"));
+    responses.insert("500".to_owned(), r("InternalError"));
+    responses.insert("502".to_owned(), r("BadGateway"));
+    if async_enabled {
+        responses.insert("503".to_owned(), r("QueueFull"));
+    }
+    responses.insert("504".to_owned(), r("GatewayTimeout"));
+    responses.insert("4XX".to_owned(), r("UpstreamClientError"));
+    responses.insert("5XX".to_owned(), r("UpstreamServerError"));
+    Value::Object(responses)
 }
 
 fn async_parameters() -> Value {
@@ -938,116 +1092,186 @@ fn async_parameters() -> Value {
             "name": "Prefer",
             "in": "header",
             "required": false,
-            "description": "`respond-async` answers `202 Accepted` at once with a job (RFC 7240); `respond-async, wait=N` answers synchronously if the result is ready within N seconds.",
+            "description": "`respond-async` answers `202 Accepted` at once with a job (RFC 7240); `respond-async, wait=N` answers synchronously if the result is ready within N seconds. Other preferences are ignored.",
             "schema": {"type": "string", "examples": ["respond-async", "respond-async, wait=5"]},
         },
         "AcceptAsynchronous": {
             "name": "Accept-Asynchronous",
             "in": "header",
             "required": false,
-            "description": "With `Asynchronous-End-Point`: `notify` POSTs the job's metadata there when it ends, `response` POSTs the sanitized result. Callbacks are signed per Standard Webhooks and retried with backoff.",
-            "schema": {"type": "string", "enum": ["notify", "response"]},
+            "description": "Asks for asynchronous processing, like `Prefer: respond-async` (case-insensitive). `polling`: no callback, poll the job. `notify` POSTs the job's metadata to `Asynchronous-End-Point` when it ends, `response` POSTs the sanitized result; both need `Asynchronous-End-Point` (without it: 400 `bad-async-request`). Callbacks are signed per Standard Webhooks and retried with backoff.",
+            "schema": {"type": "string", "enum": ["polling", "notify", "response"]},
         },
         "AsynchronousEndPoint": {
             "name": "Asynchronous-End-Point",
             "in": "header",
             "required": false,
-            "description": "The callback URL for `Accept-Asynchronous`.",
-            "schema": {"type": "string", "format": "uri"},
+            "description": "The callback URL, required with `Accept-Asynchronous: notify` or `response` and ignored otherwise: an absolute `https://` (or `http://`) URL with a host and no user name or password. A host that is not public (loopback, private, link-local) is refused (400 `invalid-callback`) unless `SLUICE_CALLBACK_ALLOW_NETWORKS` allows it.",
+            "schema": {"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@]+"},
+        },
+        "IdempotencyKey": {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "Makes an asynchronous request safe to resend: the same key from the same caller for the same request answers the job already accepted; for another request, 422.",
+            "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
         },
     })
 }
 
+/// The `/_sluice/` control routes, and for a connector with asynchronous processing its job
+/// routes (the asynchronous contract in docs/decisions.md).
 fn control_routes(paths: &mut Map<String, Value>, async_enabled: bool) {
-    let note = if async_enabled {
-        ""
-    } else {
-        " This connector does not enable asynchronous processing, so no job exists and these routes answer 404."
+    let r = |name: &str| json!({"$ref": format!("#/components/responses/{name}")});
+    let job = json!({"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}});
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "minLength": 1}});
+    // Every job route: authentication, unknown jobs, the per-caller poll rate, 405 (+ Allow).
+    let job_errors = |with_not_found: bool| {
+        let mut map = Map::new();
+        map.insert(
+            "400".to_owned(),
+            problem_response(
+                "A query parameter this route does not take, or a bad value (`invalid-parameter`).",
+            ),
+        );
+        map.insert("401".to_owned(), r("Unauthorized"));
+        if with_not_found {
+            map.insert("404".to_owned(), r("NotFound"));
+        }
+        map.insert("405".to_owned(), r("MethodNotAllowed"));
+        map.insert("429".to_owned(), r("TooManyRequests"));
+        map
+    };
+    let with = |mut base: Map<String, Value>, extra: Value| {
+        if let Value::Object(extra) = extra {
+            base.extend(extra);
+        }
+        Value::Object(base)
+    };
+    let monitor_responses = with(
+        job_errors(true),
+        json!({
+            "200": {"description": "With `view=status`: the job, whatever its status (Azure's `Operation-Location` form).", "content": job},
+            "202": {"description": "Without `view`: the job is `notStarted` or `running`; poll again after `Retry-After`.", "headers": {"Retry-After": {"required": true, "schema": retry_after()}}, "content": job},
+            "303": {"description": "Without `view`: the job ended (`succeeded`, `failed` or `canceled`); `Location` is its result (`{base}/_sluice/jobs/{id}/result`; with echoed results the original request URL; with presigned results a presigned object URL for a succeeded job).", "headers": {"Location": {"required": true, "schema": {"type": "string", "format": "uri"}}}, "content": job},
+        }),
+    );
+    let view = json!({"name": "view", "in": "query", "required": false, "description": "`status` answers 200 with the job whatever its status (the `Operation-Location` of a 202); without it the route answers 202 while pending and 303 once ended.", "schema": {"type": "string", "enum": ["status"]}});
+    let result_responses = with(
+        job_errors(true),
+        json!({
+            "200": {
+                "description": "The stored sanitized result, with the upstream's content type (and its own 2xx status), `Content-Length`, `Expires` and `Sluice-Job`.",
+                "headers": {"Sluice-Job": {"schema": {"type": "string"}}, "Expires": {"schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": {}}},
+            },
+            "2XX": {"description": "The upstream's own 2xx status, with the stored sanitized result.", "content": {"application/json": {"schema": {}}}},
+            "303": {"description": "With presigned results: a presigned URL of the result object.", "headers": {"Location": {"required": true, "schema": {"type": "string", "format": "uri"}}}},
+            "409": problem_response("The job has no result: it is still `notStarted` or `running`, or was canceled (`no-result`)."),
+            "4XX": problem_response("The job failed: its problem, with its status (the upstream's own error status for `upstream-error`)."),
+            "5XX": problem_response("The job failed: its problem, with its status (502 or 504 for an upstream that failed, 500 for the proxy)."),
+        }),
+    );
+    let list_responses = with(
+        job_errors(!async_enabled),
+        json!({
+            "200": {
+                "description": "A page of the caller's jobs; `Link: <…>; rel=\"next\"` when there are more.",
+                "headers": {"Link": {"schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobList"}}},
+            },
+        }),
+    );
+    let not_allowed = |allow: &str| {
+        json!({"405": problem_response_with(
+            "Any other method (`method-not-allowed`).",
+            "Allow",
+            "The methods this route answers.",
+            json!({"type": "string", "const": allow}),
+        )})
+    };
+    let control = |operation_id: &str, summary: &str, description: &str, ok: Value| {
+        json!({
+            "operationId": operation_id,
+            "summary": summary,
+            "tags": ["sluice"],
+            "security": [],
+            "description": description,
+            "responses": with(ok.as_object().cloned().unwrap_or_default(), not_allowed("GET, HEAD")),
+        })
     };
     // Control routes need no caller credentials (`security: []`) and answer GET and HEAD.
     let routes = json!({
-        "/_sluice/healthz": {"get": {
-            "operationId": "sluiceHealthz",
-            "summary": "Liveness",
-            "tags": ["sluice"],
-            "security": [],
-            "description": "200 while the process runs.",
-            "responses": {"200": {"description": "The proxy is alive.", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"const": "ok"}}}}}}},
-        }},
-        "/_sluice/readyz": {"get": {
-            "operationId": "sluiceReadyz",
-            "summary": "Readiness",
-            "tags": ["sluice"],
-            "security": [],
-            "description": "200 when every bucket the proxy writes to (async results, side outputs) answers.",
-            "responses": {
+        "/_sluice/healthz": {"get": control(
+            "sluiceHealthz",
+            "Liveness",
+            "200 while the process runs.",
+            json!({"200": {"description": "The proxy is alive.", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"const": "ok"}}}}}}}),
+        )},
+        "/_sluice/readyz": {"get": control(
+            "sluiceReadyz",
+            "Readiness",
+            "200 when the encryption key is derived and every bucket the proxy writes to (async results, side outputs) answers.",
+            json!({
                 "200": {"description": "Ready.", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"const": "ready"}}}}}},
                 "503": problem_response("Not ready; `detail` names the bucket that does not answer."),
-            },
-        }},
-        "/_sluice/metrics": {"get": {
-            "operationId": "sluiceMetrics",
-            "summary": "Prometheus metrics",
-            "tags": ["sluice"],
-            "security": [],
-            "responses": {"200": {"description": "Metrics in the OpenMetrics text format, which Prometheus scrapes.", "content": {"application/openmetrics-text; version=1.0.0; charset=utf-8": {"schema": {"type": "string"}}}}},
-        }},
+            }),
+        )},
+        "/_sluice/metrics": {"get": control(
+            "sluiceMetrics",
+            "Prometheus metrics",
+            "The proxy's metrics.",
+            json!({"200": {"description": "Metrics in the OpenMetrics text format, which Prometheus scrapes.", "content": {"application/openmetrics-text; version=1.0.0; charset=utf-8": {"schema": {"type": "string"}}}}}),
+        )},
         "/_sluice/jobs": {"get": {
             "operationId": "sluiceListJobs",
             "summary": "Asynchronous jobs",
             "tags": ["sluice"],
-            "description": format!("The jobs this proxy's store holds, within retention.{note}"),
-            "responses": {
-                "200": {"description": "The jobs.", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}}}},
-                "401": {"$ref": "#/components/responses/Unauthorized"},
-                "404": {"$ref": "#/components/responses/NotFound"},
-            },
+            "description": format!("The caller's jobs within retention, a page at a time. Other methods: 405 with `Allow: GET, HEAD`."),
+            "parameters": [
+                {"name": "page_size", "in": "query", "required": false, "description": "Jobs per page (default 100).", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                {"name": "page_token", "in": "query", "required": false, "description": "The `next_page_token` of the previous page.", "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}},
+            ],
+            "responses": list_responses,
         }},
         "/_sluice/jobs/{id}": {
-            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "parameters": [id],
             "get": {
                 "operationId": "sluiceGetJob",
                 "summary": "Job status monitor",
                 "tags": ["sluice"],
-                "description": format!("200 with the job while it is queued or running; 303 to the result once it succeeded; the job's problem once it failed; 404 once unknown or expired.{note}"),
-                "responses": {
-                    "200": {"description": "The job, queued or running.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
-                    "303": {"description": "The job succeeded; `Location` is its result (`/_sluice/jobs/{id}/result`, a presigned URL, or the original request URL, by the connector's result location).", "headers": {"Location": {"schema": {"type": "string"}}}},
-                    "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "404": {"$ref": "#/components/responses/NotFound"},
-                    "default": problem_response("The job failed; the body is its problem."),
-                },
+                "description": format!("The `Location` of a 202: 202 with the job while it is `notStarted` or `running`, 303 to its result once it ended. With `?view=status` (the `Operation-Location` of a 202): 200 with the job whatever its status; a failed job carries its problem in `error`, a succeeded one its `resourceLocation`. 404 for a job that does not exist or is not the caller's. Other methods than GET, HEAD and DELETE: 405."),
+                "parameters": [view],
+                "responses": monitor_responses,
             },
             "delete": {
                 "operationId": "sluiceCancelJob",
                 "summary": "Cancel a job",
                 "tags": ["sluice"],
-                "description": format!("Cancels a queued or running job.{note}"),
-                "responses": {
-                    "200": {"description": "The job, now canceled.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
-                    "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "404": {"$ref": "#/components/responses/NotFound"},
-                },
+                "description": format!("Cancels a `notStarted` or `running` job; a job that already ended keeps its status."),
+                "responses": with(job_errors(true), json!({
+                    "200": {"description": "The job: `canceled`, or its terminal status if it had already ended.", "content": job},
+                })),
             },
         },
         "/_sluice/jobs/{id}/result": {
-            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "parameters": [id],
             "get": {
                 "operationId": "sluiceGetJobResult",
                 "summary": "Job result",
                 "tags": ["sluice"],
-                "description": format!("The sanitized result of a succeeded job (served from the store, or a 303 to a presigned URL).{note}"),
-                "responses": {
-                    "200": {"description": "The sanitized upstream response.", "content": {"application/json": {"schema": {}}}},
-                    "303": {"description": "Redirect to a presigned URL of the result object.", "headers": {"Location": {"schema": {"type": "string"}}}},
-                    "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "404": {"$ref": "#/components/responses/NotFound"},
-                },
+                "description": format!("The sanitized result of a succeeded job, served from the store (or a 303 to a presigned URL); a failed job's problem with its status; 409 `no-result` while the job is pending or once canceled. Other methods: 405 with `Allow: GET, HEAD`."),
+                "responses": result_responses,
             },
         },
     });
     if let Value::Object(routes) = routes {
-        paths.extend(routes);
+        // Without asynchronous processing there are no jobs, and no job routes to describe.
+        paths.extend(
+            routes
+                .into_iter()
+                .filter(|(path, _)| async_enabled || !path.starts_with("/_sluice/jobs")),
+        );
     }
 }
 
@@ -1088,6 +1312,105 @@ mod tests {
                 "/v1.0/users/{id}/mailFolders/{f}/messages"
             ]
         );
+    }
+
+    fn document(async_enabled: bool) -> Value {
+        let yaml = format!(
+            "name: demo\ntarget_host: api.example.com\nenable_async_processing: {async_enabled}\n\
+             rules:\n  endpoints:\n    - pathTemplate: /users/{{user}}\n      allowedMethods: [GET]\n\
+             \x20     allowedQueryParams: [owner, page, q]\n      pathParameterSchemas:\n\
+             \x20       user: {{ format: reversible-pseudonym }}\n      queryParamSchemas:\n\
+             \x20       owner: {{ or: [ {{ format: reversible-pseudonym }}, {{ enum: [me] }} ] }}\n\
+             \x20       page: {{ type: integer }}\n        q: {{ pattern: \"[a-z]+\" }}\n"
+        );
+        openapi(&sluice_spec::parse_spec("specs/demo.yaml".as_ref(), &yaml).unwrap())
+    }
+
+    #[test]
+    fn parameters_say_what_the_policy_accepts() {
+        let doc = document(false);
+        let params = doc["paths"]["/users/{user}"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let schema =
+            |name: &str| params.iter().find(|p| p["name"] == name).unwrap()["schema"].clone();
+        assert_eq!(schema("user")["pattern"], REVERSIBLE_TOKEN_PATTERN);
+        assert_eq!(
+            schema("owner")["anyOf"][0]["pattern"],
+            REVERSIBLE_TOKEN_PATTERN
+        );
+        assert_eq!(schema("owner")["anyOf"][1]["enum"], json!(["me"]));
+        // Patterns apply to the whole value, so the empty value is refused as the proxy does.
+        assert_eq!(schema("q")["pattern"], "^(?:[a-z]+)$");
+        assert_eq!(schema("page")["minimum"], 0);
+        assert_eq!(anchored("^[a-z]+$"), "^[a-z]+$");
+        assert_eq!(anchored("^a|b$"), "^(?:^a|b$)$");
+    }
+
+    #[test]
+    fn every_operation_lists_the_statuses_the_proxy_answers() {
+        for async_enabled in [false, true] {
+            let doc = document(async_enabled);
+            let responses = &doc["paths"]["/users/{user}"]["get"]["responses"];
+            for status in [
+                "200", "400", "401", "403", "405", "409", "429", "502", "504", "4XX", "5XX",
+            ] {
+                assert!(responses[status].is_object(), "{status} ({async_enabled})");
+            }
+            assert_eq!(responses["202"].is_object(), async_enabled);
+            let not_allowed = &doc["components"]["responses"]["MethodNotAllowed"];
+            assert_eq!(not_allowed["headers"]["Allow"]["required"], true);
+            let too_many = &doc["components"]["responses"]["TooManyRequests"];
+            assert_eq!(too_many["headers"]["Retry-After"]["required"], true);
+        }
+    }
+
+    #[test]
+    fn job_and_control_routes_follow_the_async_contract() {
+        let doc = document(true);
+        let paths = &doc["paths"];
+        for (path, methods) in [
+            ("/_sluice/jobs", &["get"][..]),
+            ("/_sluice/jobs/{id}", &["get", "delete"][..]),
+            ("/_sluice/jobs/{id}/result", &["get"][..]),
+            ("/_sluice/healthz", &["get"][..]),
+            ("/_sluice/readyz", &["get"][..]),
+            ("/_sluice/metrics", &["get"][..]),
+        ] {
+            for method in methods {
+                let responses = &paths[path][method]["responses"];
+                assert!(responses["405"].is_object(), "{method} {path}");
+                if path.starts_with("/_sluice/jobs") {
+                    assert!(responses["429"].is_object(), "{method} {path}");
+                    assert!(responses["401"].is_object(), "{method} {path}");
+                }
+            }
+        }
+        let monitor = &paths["/_sluice/jobs/{id}"]["get"];
+        assert_eq!(
+            monitor["parameters"][0]["schema"]["enum"],
+            json!(["status"])
+        );
+        for status in ["200", "202", "303", "404"] {
+            assert!(monitor["responses"][status].is_object(), "{status}");
+        }
+        let result = &paths["/_sluice/jobs/{id}/result"]["get"]["responses"];
+        assert!(
+            result["409"].is_object() && result["4XX"].is_object() && result["5XX"].is_object()
+        );
+        let list = &doc["components"]["schemas"]["JobList"];
+        assert_eq!(list["required"], json!(["jobs", "next_page_token"]));
+        let accept = &doc["components"]["parameters"]["AcceptAsynchronous"]["schema"];
+        assert_eq!(accept["enum"], json!(["polling", "notify", "response"]));
+        let accepted = &doc["components"]["responses"]["Accepted"]["headers"];
+        for header in [
+            "Location",
+            "Operation-Location",
+            "Retry-After",
+            "Preference-Applied",
+        ] {
+            assert!(accepted[header].is_object(), "{header}");
+        }
     }
 
     #[test]

@@ -35,9 +35,7 @@ pub(crate) fn route_fn(endpoints: &[Endpoint]) -> TokenStream {
             if let ::core::option::Option::Some(params) = #matched {
                 match policy.check_endpoint(#index, method, params, query) {
                     ::core::result::Result::Ok(allowed) => return ::core::result::Result::Ok(allowed),
-                    ::core::result::Result::Err(problem) => {
-                        near_miss.get_or_insert(problem);
-                    }
+                    ::core::result::Result::Err(problem) => near_miss.note(policy, #index, problem),
                 }
             }
         }
@@ -57,7 +55,7 @@ pub(crate) fn route_fn(endpoints: &[Endpoint]) -> TokenStream {
                 ::core::option::Option::Some(rest) => rest.split('/').collect(),
                 ::core::option::Option::None => ::std::vec::Vec::new(),
             };
-            let mut near_miss: ::core::option::Option<::sluice::problem::Problem> = ::core::option::Option::None;
+            let mut near_miss = ::sluice::policy::NearMiss::default();
             #(#arms)*
             let _ = &segments;
             ::core::result::Result::Err(::sluice::policy::RequestPolicy::refusal(method, path, near_miss))

@@ -51,8 +51,9 @@ pub(crate) async fn answer<C: Connector, H: Hooks, B>(
         return problem_response(
             Problem::new(
                 ProblemType::MethodNotAllowed,
-                format!("/_sluice/{route} answers GET only"),
+                format!("/_sluice/{route} answers GET and HEAD only"),
             )
+            .with_allow("GET, HEAD")
             .at(request.uri().path().to_owned()),
             request_id,
         );

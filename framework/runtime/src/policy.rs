@@ -167,16 +167,14 @@ impl RequestPolicy {
         path: &str,
         query: Option<&str>,
     ) -> Result<Allowed<'_>, Problem> {
-        let mut near_miss: Option<Problem> = None;
+        let mut near_miss = NearMiss::default();
         for (index, endpoint) in self.endpoints.iter().enumerate() {
             let Some(path_values) = endpoint.path.matches(path, query)? else {
                 continue;
             };
             match self.check_endpoint(index, method, path_values, query) {
                 Ok(allowed) => return Ok(allowed),
-                Err(problem) => {
-                    near_miss.get_or_insert(problem);
-                }
+                Err(problem) => near_miss.note(self, index, problem),
             }
         }
         Err(Self::refusal(method, path, near_miss))
@@ -192,11 +190,13 @@ impl RequestPolicy {
         query: Option<&str>,
     ) -> Result<Allowed<'_>, Problem> {
         let endpoint = &self.endpoints[index];
+        // The method first: an endpoint that does not take it refuses for that reason alone,
+        // so a refusal can tell "no such method on this path" (405) from a bad parameter.
+        endpoint.check_method(method)?;
         let params = query.map(parse_query).unwrap_or_default();
         endpoint.check_path_params(&path_params)?;
         endpoint.check_query(&params)?;
         endpoint.check_query_separators(query)?;
-        endpoint.check_method(method)?;
         Ok(Allowed {
             endpoint: index,
             path_params,
@@ -271,16 +271,53 @@ impl RequestPolicy {
         None
     }
 
-    /// The refusal for a request no endpoint allowed: the first near miss, or "no endpoint".
-    pub fn refusal(method: &str, path: &str, near_miss: Option<Problem>) -> Problem {
-        near_miss
-            .unwrap_or_else(|| {
+    /// The refusal for a request no endpoint allowed: the first near miss of an endpoint that
+    /// takes the method; else, when endpoints have this path but none takes the method, 405
+    /// with `Allow` naming the methods they take (RFC 9110 §15.5.6); else "no endpoint".
+    pub fn refusal(method: &str, path: &str, near_miss: NearMiss) -> Problem {
+        let problem = match near_miss.problem {
+            Some(problem) => problem,
+            None if !near_miss.allow.is_empty() => {
+                let allow = near_miss.allow.join(", ");
                 Problem::new(
-                    ProblemType::BlockedByRules,
-                    format!("no endpoint of this connector's rules matches `{method} {path}`"),
+                    ProblemType::MethodNotAllowed,
+                    format!("method {method} is not allowed on this path; allowed: {allow}"),
                 )
-            })
-            .at(path.to_owned())
+                .with_allow(allow)
+            }
+            None => Problem::new(
+                ProblemType::BlockedByRules,
+                format!("no endpoint of this connector's rules matches `{method} {path}`"),
+            ),
+        };
+        problem.at(path.to_owned())
+    }
+}
+
+/// What the endpoints whose path matched a refused request said: the first refusal of one that
+/// takes the method, and the methods those that do not take it allow. Generated routers fill it.
+#[derive(Debug, Default)]
+pub struct NearMiss {
+    problem: Option<Problem>,
+    allow: Vec<String>,
+}
+
+impl NearMiss {
+    /// Endpoint `index` of `policy` matched the path and refused the request with `problem`.
+    pub fn note(&mut self, policy: &RequestPolicy, index: usize, problem: Problem) {
+        let refused_method = problem.type_uri == ProblemType::MethodNotAllowed.uri();
+        match (&policy.endpoints[index].methods, refused_method) {
+            (Some(methods), true) => {
+                for m in methods {
+                    if !self.allow.contains(m) {
+                        self.allow.push(m.clone());
+                    }
+                }
+            }
+            _ => {
+                self.problem.get_or_insert(problem);
+            }
+        }
     }
 }
 
@@ -800,6 +837,43 @@ endpoints:
         let e = p.check("GET", "/admin", None).unwrap_err();
         assert!(e.type_uri.ends_with("blocked-by-rules"));
         assert_eq!(e.instance.as_deref(), Some("/admin"));
+    }
+
+    #[test]
+    fn a_method_no_endpoint_of_the_path_allows_is_405_with_their_methods() {
+        let p = policy(
+            r#"
+endpoints:
+  - pathTemplate: /items/{id}
+    allowedMethods: [GET, HEAD]
+    queryParamSchemas:
+      page: { type: integer }
+  - pathTemplate: /items/{id}
+    allowedMethods: [PATCH]
+  - pathTemplate: /other
+"#,
+        );
+        for method in ["TRACE", "POST", "QUERY", "delete"] {
+            let e = p.check(method, "/items/1", None).unwrap_err();
+            assert_eq!(e.status, 405, "{method}");
+            assert!(e.type_uri.ends_with("method-not-allowed"), "{method}");
+            assert_eq!(e.allow.as_deref(), Some("GET, HEAD, PATCH"), "{method}");
+            assert!(e.detail.contains("GET, HEAD, PATCH"), "{}", e.detail);
+        }
+        // Even with a bad parameter: the method is what no endpoint of the path takes.
+        let e = p.check("PUT", "/items/1", Some("page=x")).unwrap_err();
+        assert_eq!(e.status, 405);
+        // A method some endpoint of the path takes: that endpoint's refusal, not a 405.
+        let e = p.check("GET", "/items/1", Some("page=x")).unwrap_err();
+        assert_eq!(e.status, 403);
+        assert!(e.allow.is_none());
+        assert!(e.detail.contains("`page` = `x`"), "{}", e.detail);
+        assert!(p.check("PATCH", "/items/1", Some("page=x")).is_ok());
+        // An endpoint without allowedMethods takes any method; an unknown path stays 403.
+        assert!(p.check("TRACE", "/other", None).is_ok());
+        let e = p.check("TRACE", "/nowhere", None).unwrap_err();
+        assert_eq!(e.status, 403);
+        assert!(e.allow.is_none());
     }
 
     #[test]

@@ -73,7 +73,7 @@ impl AsyncPreference {
                             ProblemType::BadAsyncRequest,
                             format!(
                                 "`Accept-Asynchronous: {mode}` needs the header \
-                                 `Asynchronous-End-Point: <https URL>` saying where to call back"
+                                 `Asynchronous-End-Point: <URL>` (https://, or http://) saying where to call back"
                             ),
                         )
                     })

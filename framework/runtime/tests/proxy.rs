@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{MEMBERS, get, proxy, spec_yaml, upstream};
+use support::{MEMBERS, get, proxy, send, spec_yaml, upstream};
 
 fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
@@ -91,6 +91,37 @@ async fn refusals_are_problems_with_the_reason() {
             .unwrap()
             .iter()
             .all(|s| s.path_and_query != "/admin/users"),
+        "refused requests never go upstream"
+    );
+}
+
+#[tokio::test]
+async fn undeclared_methods_are_405_with_allow_on_upstream_and_control_routes() {
+    let up = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_yaml(&format!("{}/token", up.url()), dir.path())
+        + "    - pathTemplate: /readonly\n      allowedMethods: [GET, HEAD]\n";
+    let p = proxy(&spec, &[("SLUICE_UPSTREAM", &up.url())]).await;
+    for method in ["TRACE", "POST", "DELETE", "QUERY"] {
+        let refused = send(method, &p.url("/readonly"), Some("test-key"), &[]).await;
+        assert_eq!(refused.status, 405, "{method}: {}", refused.body);
+        assert_eq!(refused.header("allow"), "GET, HEAD", "{method}");
+        assert_eq!(
+            refused.json()["type"],
+            "/_sluice/problems/method-not-allowed"
+        );
+        for route in ["healthz", "readyz", "metrics"] {
+            let refused = send(method, &p.url(&format!("/_sluice/{route}")), None, &[]).await;
+            assert_eq!(refused.status, 405, "{method} {route}: {}", refused.body);
+            assert_eq!(refused.header("allow"), "GET, HEAD", "{method} {route}");
+        }
+    }
+    assert!(
+        up.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|s| s.path_and_query != "/readonly"),
         "refused requests never go upstream"
     );
 }
