@@ -15,9 +15,8 @@ bin=${CARGO_TARGET_DIR:-$root/target}/debug
 examples=${SCHEMATHESIS_MAX_EXAMPLES:-3}
 key=interop-caller-key
 work=$(mktemp -d)
-pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  pkill -P $$ 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -54,20 +53,21 @@ open(dst, "w", encoding="utf-8").write(text)
 PY
 }
 
-status=0
-started=$(date +%s.%N)
-for doc in "$root"/connectors/*/openapi.json; do
+# One connector: its stand-in upstream and its proxy on free ports, then schemathesis; the
+# report goes to $work/<name>/report.txt and the exit status says whether it found anything.
+check_connector() { # openapi.json
+  local doc=$1 name dir upstream_port proxy_port env args own=()
   name=$(basename "$(dirname "$doc")")
   dir=$work/$name
   mkdir -p "$dir"
   upstream_port=$(free_port)
   "$VENV/bin/python" "$root/tests/interop/standin.py" "$doc" "$upstream_port" &
-  pids+=($!)
+  own+=($!)
   proxy_port=$(free_port)
   env=(
     SLUICE_SALT=interop-salt SLUICE_ENCRYPTION_KEY=interop-key SLUICE_API_KEYS=$key
     SLUICE_SIDE_OUTPUT_ORIGINAL=none SLUICE_SIDE_OUTPUT_SANITIZED=none
-    SLUICE_CALLBACK_ALLOW_NETWORKS=127.0.0.0/8 SLUICE_CALLBACK_ATTEMPTS=1
+    SLUICE_CALLBACK_ALLOW_NETWORKS=127.0.0.0/8 SLUICE_CALLBACK_ATTEMPTS=1 SLUICE_THREADS=1
     RUST_LOG=error GITHUB_TOKEN=t JIRA_USER_EMAIL=u JIRA_API_TOKEN=t STANDIN_TOKEN=t
   )
   if grep -q '^enable_async_processing: true' "$root/specs/$name.yaml"; then
@@ -81,26 +81,54 @@ for doc in "$root"/connectors/*/openapi.json; do
     local_spec "$name" "$dir"
     (cd "$dir" && exec env "${env[@]}" "$bin/sluice" serve --spec "$dir/$name.yaml" "${args[@]}") &
   fi
-  pids+=($!)
-  wait_for "http://127.0.0.1:$proxy_port/_sluice/healthz"
-  sed "s|@CALLBACK@|http://127.0.0.1:$upstream_port/callback|" \
-    "$root/tests/interop/schemathesis.toml" > "$dir/schemathesis.toml"
-  echo "==> schemathesis: $name"
-  # From the connector's temporary directory: schemathesis keeps a `.schemathesis/` cache in the
-  # working directory.
-  if ! (cd "$dir" && exec "$VENV/bin/schemathesis" --no-color --config-file "$dir/schemathesis.toml" run "$doc" \
-      --url "http://127.0.0.1:$proxy_port" \
-      --header "Authorization: Bearer $key" \
-      --checks all --max-examples "$examples" --seed 15 \
-      --workers 2) > "$dir/report.txt" 2>&1; then
-    status=1
-    cat "$dir/report.txt"
+  own+=($!)
+  local found=0
+  if wait_for "http://127.0.0.1:$proxy_port/_sluice/healthz"; then
+    sed "s|@CALLBACK@|http://127.0.0.1:$upstream_port/callback|" \
+      "$root/tests/interop/schemathesis.toml" > "$dir/schemathesis.toml"
+    # From the connector's temporary directory: schemathesis keeps a `.schemathesis/` cache in
+    # the working directory. Every check runs but use_after_free: the one DELETE in these
+    # documents, `DELETE /_sluice/jobs/{id}`, cancels a job, and by the async contract
+    # (docs/decisions.md, issue 15: "a cancelled job's status is `canceled`", as Azure's
+    # operations keep theirs) the job stays readable until its retention ends, so a GET after
+    # the DELETE answers the canceled job, never the 404 that check expects.
+    (cd "$dir" && exec "$VENV/bin/schemathesis" --no-color --config-file "$dir/schemathesis.toml" run "$doc" \
+        --url "http://127.0.0.1:$proxy_port" \
+        --header "Authorization: Bearer $key" \
+        --checks all --exclude-checks use_after_free --max-examples "$examples" --seed 15) > "$dir/report.txt" 2>&1 || found=1
   else
-    tail -n 3 "$dir/report.txt"
+    echo "$name: the proxy did not start" > "$dir/report.txt"
+    found=1
   fi
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  pids=()
+  kill "${own[@]}" 2>/dev/null || true
+  wait "${own[@]}" 2>/dev/null || true
+  return $found
+}
+
+# Two connectors at a time (schemathesis is CPU-bound, and CI has two cores).
+status=0
+started=$(date +%s.%N)
+declare -A running=()
+report() { # name status
+  if [ "$2" -ne 0 ]; then
+    status=1
+    echo "==> schemathesis: $1: FOUND PROBLEMS"
+    cat "$work/$1/report.txt"
+  else
+    echo "==> schemathesis: $1: $(grep -E 'No issues found|warning' "$work/$1/report.txt" | tail -n 1 | tr -d '=')"
+  fi
+}
+reap() { # waits for one finished connector
+  local pid rc=0
+  wait -n -p pid "${!running[@]}" || rc=$?
+  report "${running[$pid]}" "$rc"
+  unset "running[$pid]"
+}
+for doc in "$root"/connectors/*/openapi.json; do
+  [ "${#running[@]}" -ge 2 ] && reap
+  check_connector "$doc" &
+  running[$!]=$(basename "$(dirname "$doc")")
 done
+while [ "${#running[@]}" -gt 0 ]; do reap; done
 echo "schemathesis: six connectors in $(python3 -c "print(round($(date +%s.%N) - $started, 1))") s"
 exit $status

@@ -1113,8 +1113,8 @@ fn async_parameters() -> Value {
             "name": "Idempotency-Key",
             "in": "header",
             "required": false,
-            "description": "Makes an asynchronous request safe to resend: the same key from the same caller for the same request answers the job already accepted; for another request, 422.",
-            "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+            "description": "Makes an asynchronous request safe to resend: the same key from the same caller for the same request answers the job already accepted; for another request, 422. 1 to 255 visible ASCII characters other than `\"`, which may be written in double quotes (a Structured Fields string).",
+            "schema": {"type": "string", "pattern": "^\"?[!#-~]{1,255}\"?$"},
         },
     })
 }

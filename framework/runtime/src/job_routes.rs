@@ -76,12 +76,19 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Pro
     let text = value
         .to_str()
         .ok()
-        .map(|v| v.trim().trim_matches('"'))
-        .filter(|v| !v.is_empty() && v.len() <= 255)
+        .map(|v| {
+            let v = v.trim();
+            let v = v.strip_prefix('"').unwrap_or(v);
+            v.strip_suffix('"').unwrap_or(v)
+        })
+        .filter(|v| {
+            (1..=255).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic() && b != b'"')
+        })
         .ok_or_else(|| {
             Problem::new(
                 ProblemType::BadAsyncRequest,
-                "the `Idempotency-Key` header must be 1 to 255 visible ASCII characters",
+                "the `Idempotency-Key` header must be 1 to 255 visible ASCII characters other \
+                 than `\"`, optionally in double quotes, like `Idempotency-Key: nightly-2026-12-08`",
             )
         })?;
     Ok(Some(text.to_owned()))
@@ -873,4 +880,54 @@ fn not_found(id: &JobId) -> Problem {
 fn store_problem(e: crate::jobs::JobError) -> Problem {
     tracing::warn!(error = %e, "job store failed");
     Problem::new(ProblemType::Internal, format!("the job store failed: {e}")).with_status(503)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(value: &str) -> Result<Option<String>, Problem> {
+        let mut headers = HeaderMap::new();
+        headers.insert(IDEMPOTENCY_KEY, HeaderValue::from_str(value).unwrap());
+        idempotency_key(&headers)
+    }
+
+    #[test]
+    fn idempotency_keys_are_visible_ascii_optionally_quoted() {
+        assert_eq!(key("nightly-1").unwrap().as_deref(), Some("nightly-1"));
+        assert_eq!(key("\"nightly-1\"").unwrap().as_deref(), Some("nightly-1"));
+        assert_eq!(key(&"k".repeat(255)).unwrap().map(|k| k.len()), Some(255));
+        for bad in [
+            "",
+            "\"\"",
+            "\"",
+            "two words",
+            "tab\there",
+            "a\"b",
+            &"k".repeat(256),
+        ] {
+            let problem = key(bad).unwrap_err();
+            assert_eq!(problem.status, 400, "{bad:?}");
+            assert!(problem.detail.contains("Idempotency-Key"), "{bad:?}");
+        }
+        assert_eq!(idempotency_key(&HeaderMap::new()).unwrap(), None);
+    }
+
+    #[test]
+    fn the_monitor_takes_only_its_status_view() {
+        assert!(!monitor_view(None).unwrap());
+        assert!(monitor_view(Some("view=status")).unwrap());
+        for bad in ["view=google", "view=", "page_size=1", "view=status&x=1"] {
+            assert_eq!(monitor_view(Some(bad)).unwrap_err().status, 400, "{bad}");
+        }
+    }
+
+    #[test]
+    fn statuses_in_azures_words() {
+        assert_eq!(api_status(JobStatus::Queued), "notStarted");
+        assert_eq!(api_status(JobStatus::Running), "running");
+        assert_eq!(api_status(JobStatus::Succeeded), "succeeded");
+        assert_eq!(api_status(JobStatus::Failed), "failed");
+        assert_eq!(api_status(JobStatus::Canceled), "canceled");
+    }
 }
