@@ -145,6 +145,12 @@ mod tests {
             Some("http://backend:8080")
         );
         assert_eq!(origins.of(&h, None).as_deref(), Some("http://backend:8080"));
+        // A trusted proxy that says the caller used plain http: http, not https.
+        let plain = headers(&[("host", "backend"), ("x-forwarded-proto", "http")]);
+        assert_eq!(
+            origins.of(&plain, Some(PROXY)).as_deref(),
+            Some("http://backend")
+        );
     }
 
     #[test]
