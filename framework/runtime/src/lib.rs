@@ -1,24 +1,32 @@
 //! # sluice
 //!
-//! The shared runtime every sluice connector links: today the HTTP problem vocabulary
-//! ([`problem`]) and the [`connector!`] macro that compiles a connector spec into Rust. The
-//! proxy server, sanitizer, pseudonymizer, async jobs and side outputs land here next, one module
-//! per step of a request's life (`router`, `policy`, `upstream`, `sanitize`, `pseudonym`, `jobs`,
-//! `callback`, `outputs`, `auth`, `config`).
+//! The shared runtime every sluice connector links: a generated connector (or one loaded from a
+//! spec at run time) implements [`Connector`], and [`app::main`] turns it into the sanitizing
+//! proxy binary. docs/architecture.md draws the modules; from the bottom up:
+//!
+//! - vocabulary: [`problem`] (RFC 9457 problems), [`metrics`], [`shard`] (which serving thread
+//!   this is), [`origin`], [`prefer`];
+//! - configuration: [`config`], where every environment variable and flag is read, once;
+//! - data: [`pseudonym`], [`sanitize`], [`policy`], [`connector`] (and its [`Hooks`]),
+//!   [`engine`] (policy and sanitizer together, also used offline), [`response_headers`];
+//! - I/O: [`stores`], [`outputs`], [`auth`], [`upstream`], and the limits on callers;
+//! - [`jobs`]: the job store, the job runner (`jobs::run`, reached from the proxy through a
+//!   trait the proxy implements) and [`callback`] delivery;
+//! - [`proxy`]: a request's phases, with the job routes and the control routes as its private
+//!   children; [`server`] serves it; [`app`] is the command line.
+//!
+//! No module uses a sibling that uses it back.
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod auth;
-pub mod callback;
 mod caller_limits;
 pub mod config;
 mod connections;
 pub mod connector;
 pub mod engine;
-pub mod job_routes;
 pub mod jobs;
 pub mod metrics;
-pub mod ops;
 pub mod origin;
 pub mod outputs;
 pub mod policy;
@@ -29,10 +37,10 @@ pub mod pseudonym;
 pub mod response_headers;
 pub mod sanitize;
 pub mod server;
+pub mod shard;
 pub mod stores;
 pub mod token_failures;
 pub mod upstream;
-pub mod worker;
 
 /// glibc's allocator contends on its arena locks under the proxy's many small, short-lived
 /// allocations across threads; mimalloc does not.
@@ -42,6 +50,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub use connector::{Connector, Hooks, LoadedConnector, NoHooks, Routing, RulesOnly};
 pub use sluice_macros::connector;
+
+/// Callback delivery, part of a job's life; here too for its settings and signature checks.
+pub use jobs::callback;
 
 // Generated connectors name these through `::sluice`, so they depend on this crate alone.
 pub use regex;
