@@ -15,7 +15,8 @@
 //! - [`proxy`]: a request's phases, with the job routes and the control routes as its private
 //!   children; [`server`] serves it; [`app`] is the command line.
 //!
-//! No module uses a sibling that uses it back.
+//! No module uses a sibling that uses it back (`tests/module_cycles.rs`). The library sets no
+//! global allocator: binaries install [`Allocator`].
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -42,11 +43,17 @@ pub mod stores;
 pub mod token_failures;
 pub mod upstream;
 
-/// glibc's allocator contends on its arena locks under the proxy's many small, short-lived
-/// allocations across threads; mimalloc does not.
+/// The allocator a sluice binary installs with `#[global_allocator]` (the CLI and every
+/// generated connector's `main.rs` do): mimalloc with the `mimalloc` feature (on by default),
+/// since glibc's allocator contends on its arena locks under the proxy's many small, short-lived
+/// allocations across threads; the system allocator without it. The library itself sets none,
+/// so a program embedding the runtime keeps its own choice.
 #[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+pub use mimalloc::MiMalloc as Allocator;
+/// The allocator a sluice binary installs with `#[global_allocator]`: the system allocator, as
+/// the `mimalloc` feature is off.
+#[cfg(not(feature = "mimalloc"))]
+pub use std::alloc::System as Allocator;
 
 pub use connector::{Connector, Hooks, LoadedConnector, NoHooks, Routing, RulesOnly};
 pub use sluice_macros::connector;
