@@ -5,15 +5,15 @@
 //! proxy binary. docs/architecture.md draws the modules; from the bottom up:
 //!
 //! - vocabulary: [`problem`] (RFC 9457 problems), [`metrics`], [`shard`] (which serving thread
-//!   this is), [`origin`], [`prefer`];
-//! - configuration: [`config`], where every environment variable and flag is read, once;
-//! - data: [`pseudonym`], [`sanitize`], [`policy`], [`connector`] (and its [`Hooks`]),
+//!   this is), [`origin`], and the per-caller limits;
+//! - data: [`pseudonym`], [`policy`], [`sanitize`], [`connector`] (and its [`Hooks`]),
 //!   [`engine`] (policy and sanitizer together, also used offline), [`response_headers`];
-//! - I/O: [`stores`], [`outputs`], [`auth`], [`upstream`], and the limits on callers;
+//! - configuration: [`config`], where every environment variable and flag is read, once;
+//! - I/O: [`stores`], [`outputs`], [`auth`], [`upstream`];
 //! - [`jobs`]: the job store, the job runner (`jobs::run`, reached from the proxy through a
 //!   trait the proxy implements) and [`callback`] delivery;
-//! - [`proxy`]: a request's phases, with the job routes and the control routes as its private
-//!   children; [`server`] serves it; [`app`] is the command line.
+//! - HTTP: [`prefer`], and [`proxy`], a request's phases, with the job routes and the control
+//!   routes as its private children; [`server`] serves it; [`app`] is the command line.
 //!
 //! No module uses a sibling that uses it back (`tests/module_cycles.rs`). The library sets no
 //! global allocator: binaries install [`Allocator`].
