@@ -20,6 +20,11 @@
 #[rustfmt::skip]
 mod generated;
 
+// The allocator the runtime's `mimalloc` feature picks (on by default): a binary's choice, so
+// the library sets none.
+#[global_allocator]
+static ALLOCATOR: sluice::Allocator = sluice::Allocator;
+
 fn main() -> std::process::ExitCode {
     sluice::app::main(generated::Connector::new())
 }

@@ -18,7 +18,7 @@ use serde_json::Value;
 use sluice::config::PseudonymSettings;
 use sluice::pseudonym::{EmailCanonicalization, EmailDomainHandling};
 
-use sluice::engine::{Engine, Outcome};
+use sluice::engine::{Answer, Engine};
 
 use crate::engine::{Loaded, load, split_url};
 use crate::secrets::SecretArgs;
@@ -183,9 +183,9 @@ fn check_row(row: &Row, root: &Path, engines: &mut Engines) -> Result<()> {
         .with_context(|| format!("expected file {} is not JSON", row.fields["expected"]))?;
     let (path, query) = split_url(&row.fields["url"])?;
     let actual_bytes = match engine.run(&row.fields["method"], &path, query.as_deref(), &original) {
-        Outcome::Sanitized { body, .. } => body,
-        Outcome::Refused(problem) => serde_json::to_vec(&problem)?,
-        Outcome::Failed(e) => bail!("cannot sanitize: {e}"),
+        Answer::Sanitized { body, .. } => body,
+        Answer::Refused(problem) => serde_json::to_vec(&problem)?,
+        Answer::Failed(e) => bail!("cannot sanitize: {e}"),
     };
     let actual = values(&actual_bytes).context("the sanitized output is not JSON")?;
     if expected.len() != actual.len() {

@@ -47,6 +47,11 @@ enum Command {
     },
 }
 
+// The allocator the runtime's `mimalloc` feature picks (on by default): a binary's choice, so
+// the library sets none.
+#[global_allocator]
+static ALLOCATOR: sluice::Allocator = sluice::Allocator;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

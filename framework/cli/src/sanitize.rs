@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use sluice::engine::Outcome;
+use sluice::engine::Answer;
 
 use crate::engine::{load, split_url};
 use crate::secrets::SecretArgs;
@@ -36,17 +36,17 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         .read_to_end(&mut body)
         .context("reading the response from stdin")?;
     match engine.run(&args.method, &path, query.as_deref(), &body) {
-        Outcome::Sanitized { body: out, .. } => {
+        Answer::Sanitized { body: out, .. } => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(&out)?;
             stdout.write_all(b"\n")?;
             Ok(ExitCode::SUCCESS)
         }
-        Outcome::Refused(problem) => {
+        Answer::Refused(problem) => {
             eprintln!("refused ({}): {}", problem.status, problem.detail);
             Ok(ExitCode::FAILURE)
         }
-        Outcome::Failed(e) => {
+        Answer::Failed(e) => {
             eprintln!("cannot sanitize: {e}");
             Ok(ExitCode::FAILURE)
         }

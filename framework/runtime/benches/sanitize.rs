@@ -24,6 +24,10 @@ use sluice::policy::RequestPolicy;
 use sluice::pseudonym::Pseudonymizer;
 use sluice::sanitize::Sanitizer;
 
+// What the binaries run with, so the numbers are theirs.
+#[global_allocator]
+static ALLOCATOR: sluice::Allocator = sluice::Allocator;
+
 /// One connector endpoint under test.
 struct Api {
     /// Benchmark group prefix.

@@ -13,7 +13,7 @@ use crate::config::{
     CallerAuthConfig, ConfigProblem, ProcessEnv, PseudonymSettings, ServeConfig, ServeFlags,
 };
 use crate::connector::{Connector, Hooks, NoHooks};
-use crate::engine::{Engine, Outcome};
+use crate::engine::{Answer, Engine};
 
 #[derive(Debug, Parser)]
 #[command(version, args_conflicts_with_subcommands = true)]
@@ -115,17 +115,17 @@ fn run<C: Connector, H: Hooks>(
             let mut body = Vec::new();
             std::io::stdin().read_to_end(&mut body)?;
             match engine.run(&method, path, query, &body) {
-                Outcome::Sanitized { body, .. } => {
+                Answer::Sanitized { body, .. } => {
                     let mut out = std::io::stdout().lock();
                     out.write_all(&body)?;
                     out.write_all(b"\n")?;
                     Ok(ExitCode::SUCCESS)
                 }
-                Outcome::Refused(p) => {
+                Answer::Refused(p) => {
                     eprintln!("refused ({}): {}", p.status, p.detail);
                     Ok(ExitCode::FAILURE)
                 }
-                Outcome::Failed(e) => {
+                Answer::Failed(e) => {
                     eprintln!("cannot sanitize: {e}");
                     Ok(ExitCode::FAILURE)
                 }
@@ -277,7 +277,7 @@ pub async fn build_proxy<C: Connector, H: Hooks>(
     let jobs = config
         .async_jobs
         .clone()
-        .map(crate::worker::Jobs::open)
+        .map(crate::jobs::Jobs::open)
         .transpose()?;
     // The encryption key is still being derived in the background (`pseudonym::keys`):
     // requests that may need it wait for it in `Proxy::keys_derived`, readiness reports it.

@@ -25,7 +25,7 @@ pub struct Engine<C> {
 
 /// What the proxy does with one exchange, offline.
 #[derive(Debug)]
-pub enum Outcome {
+pub enum Answer {
     /// The sanitized response body.
     Sanitized {
         /// The sanitized body.
@@ -84,16 +84,16 @@ impl<C: Routing> Engine<C> {
     /// Runs `method path?query` offline with `body` as the upstream's answer. The URL is routed
     /// as written: reversible tokens in it are checked for their form where a parameter schema
     /// asks for one, never decrypted (there is no upstream call to make).
-    pub fn run(&self, method: &str, path: &str, query: Option<&str>, body: &[u8]) -> Outcome {
+    pub fn run(&self, method: &str, path: &str, query: Option<&str>, body: &[u8]) -> Answer {
         let allowed = match check_path(path)
             .and_then(|()| self.connector.route(&self.policy, method, path, query))
         {
             Ok(allowed) => allowed,
-            Err(problem) => return Outcome::Refused(problem),
+            Err(problem) => return Answer::Refused(problem),
         };
         match self.sanitizer.sanitize(allowed.endpoint, body) {
-            Ok(body) => Outcome::Sanitized { body },
-            Err(e) => Outcome::Failed(e),
+            Ok(body) => Answer::Sanitized { body },
+            Err(e) => Answer::Failed(e),
         }
     }
 }

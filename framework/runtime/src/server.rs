@@ -5,7 +5,7 @@
 //! single-threaded event loop. The calling runtime accepts connections and hands each one to a
 //! serving thread in turn; from then on the connection, its requests and their upstream calls stay
 //! on that thread (the upstream client keeps a connection pool per serving thread, see
-//! [`shard`]), so a request never waits for a wake-up on another core. Async jobs recovered from
+//! [`crate::shard`]), so a request never waits for a wake-up on another core. Async jobs recovered from
 //! other replicas are handed to the serving threads too, leaving the accepting runtime free.
 //! [`serve`] serves on the calling runtime instead, for embedding and tests.
 //!
@@ -30,27 +30,7 @@ use crate::config::ConnectionSettings;
 use crate::connections::{Counted, Ending, Registered, Registry, Tracked};
 use crate::connector::{Connector, Hooks};
 use crate::proxy::Proxy;
-
-/// Which serving thread the current thread is: 0 for any thread that is not one (the accepting
-/// runtime, background work, tests), 1..=N for the N serving threads. Per-thread resources (the
-/// upstream connection pools) are indexed by it.
-pub mod shard {
-    use std::cell::Cell;
-
-    thread_local! {
-        static SHARD: Cell<usize> = const { Cell::new(0) };
-    }
-
-    /// The current thread's shard.
-    pub fn current() -> usize {
-        SHARD.with(Cell::get)
-    }
-
-    /// Marks the current thread as serving thread `index` (1-based).
-    pub(crate) fn enter(index: usize) {
-        SHARD.with(|s| s.set(index));
-    }
-}
+use crate::shard;
 
 /// Serves `proxy` on `listener` from the calling runtime until `shutdown` completes, then
 /// drains in-flight requests for at most `drain` before returning.
@@ -95,14 +75,14 @@ pub async fn serve_threads<C: Connector, H: Hooks>(
     shutdown: impl Future<Output = ()>,
     drain: Duration,
 ) -> std::io::Result<()> {
-    let mut workers = Vec::with_capacity(threads.max(1));
+    let mut serving = Vec::with_capacity(threads.max(1));
     for index in 1..=threads.max(1) {
-        workers.push(Worker::start(index, proxy.clone(), drain)?);
+        serving.push(ServingThread::start(index, proxy.clone(), drain)?);
     }
     if let Some(jobs) = &proxy.jobs {
         // Jobs found by the recovery scan run on the serving threads too, not on this runtime,
         // which must stay free to accept connections.
-        jobs.run_on(workers.iter().map(|w| w.runtime.clone()).collect());
+        jobs.run_on(serving.iter().map(|t| t.runtime.clone()).collect());
     }
     // One registry for all threads: the cap is on the process's descriptors.
     let registry = Registry::new(proxy.connections);
@@ -113,10 +93,10 @@ pub async fn serve_threads<C: Connector, H: Hooks>(
         shutdown,
         |stream, peer, registered| {
             // Round robin: with keep-alive callers, connections are few and long-lived.
-            let worker = &workers[next % workers.len()];
+            let thread = &serving[next % serving.len()];
             next += 1;
             match stream.into_std() {
-                Ok(stream) => worker.hand(stream, peer, registered),
+                Ok(stream) => thread.hand(stream, peer, registered),
                 Err(e) => tracing::warn!(%peer, error = %e, "cannot hand a connection over"),
             }
         },
@@ -124,9 +104,9 @@ pub async fn serve_threads<C: Connector, H: Hooks>(
     .await;
     drop(listener);
     tracing::info!("shutting down: draining in-flight requests");
-    let mut stopped = Vec::with_capacity(workers.len());
-    for worker in workers {
-        stopped.push(worker.stop());
+    let mut stopped = Vec::with_capacity(serving.len());
+    for thread in serving {
+        stopped.push(thread.stop());
     }
     for done in stopped {
         let _ = done.await;
@@ -337,14 +317,14 @@ async fn wind_down_jobs<C: Connector, H: Hooks>(proxy: &Proxy<C, H>, within: Dur
 }
 
 /// A serving thread: a single-threaded runtime that serves the connections handed to it.
-struct Worker {
+struct ServingThread {
     connections: mpsc::UnboundedSender<(std::net::TcpStream, SocketAddr, Registered)>,
     stopped: oneshot::Receiver<()>,
     /// The thread's runtime, to run other work there.
     runtime: tokio::runtime::Handle,
 }
 
-impl Worker {
+impl ServingThread {
     fn start<C: Connector, H: Hooks>(
         index: usize,
         proxy: Arc<Proxy<C, H>>,

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use sluice::engine::{Engine, Outcome};
+use sluice::engine::{Answer, Engine};
 use sluice::pseudonym::Pseudonymizer;
 use sluice::{Connector, LoadedConnector, Routing};
 
@@ -118,10 +118,10 @@ fn same_behaviour<C: Connector>(compiled: C, name: &str, exchanges: &[(&str, &st
             b.run(method, path, query, body.as_bytes()),
         );
         match (&x, &y) {
-            (Outcome::Sanitized { body: bx }, Outcome::Sanitized { body: by }) => {
+            (Answer::Sanitized { body: bx }, Answer::Sanitized { body: by }) => {
                 assert_eq!(bx, by, "{name} {method} {url}");
             }
-            (Outcome::Refused(px), Outcome::Refused(py)) => {
+            (Answer::Refused(px), Answer::Refused(py)) => {
                 assert_eq!(px, py, "{name} {method} {url}")
             }
             _ => panic!("{name} {method} {url}: compiled {x:?} vs loaded {y:?}"),

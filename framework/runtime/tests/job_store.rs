@@ -13,9 +13,9 @@ use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
 use sluice::jobs::{
-    Callback, CallbackAttempt, CallbackMode, CallbackOutcome, Claim, Created, JobError, JobId,
-    JobRequest, JobResult, JobSettings, JobStatus, JobStore, ManualClock, NewJob, Outcome,
-    Recovery, result_key,
+    Callback, CallbackAttempt, CallbackMode, CallbackOutcome, Claim, Created, JobEnd, JobError,
+    JobId, JobRequest, JobResult, JobSettings, JobStatus, JobStore, ManualClock, NewJob, Recovery,
+    result_key,
 };
 use sluice::problem::{Problem, ProblemType};
 use sluice::stores::Bucket;
@@ -300,13 +300,13 @@ async fn a_lapsed_lease_is_taken_over_and_the_old_owner_is_shut_out(env: Env) {
     assert!(matches!(
         a.finish(
             &job.id,
-            Outcome::Failed(Problem::new(ProblemType::Timeout, "late"))
+            JobEnd::Failed(Problem::new(ProblemType::Timeout, "late"))
         )
         .await,
         Err(JobError::NotOwner { .. })
     ));
     let done = b
-        .finish(&job.id, Outcome::Succeeded(result(&job.id, &env)))
+        .finish(&job.id, JobEnd::Succeeded(result(&job.id, &env)))
         .await
         .unwrap();
     assert_eq!(done.status, JobStatus::Succeeded);
@@ -361,7 +361,7 @@ async fn cancel_is_idempotent_and_wins_over_a_later_finish(env: Env) {
 
     // The worker that was running it finishes after the cancel: the cancel stands.
     let late = a
-        .finish(&job.id, Outcome::Succeeded(result(&job.id, &env)))
+        .finish(&job.id, JobEnd::Succeeded(result(&job.id, &env)))
         .await;
     assert!(matches!(
         late,
@@ -382,7 +382,7 @@ async fn cancel_is_idempotent_and_wins_over_a_later_finish(env: Env) {
     let failed = a
         .finish(
             &other.id,
-            Outcome::Failed(Problem::new(
+            JobEnd::Failed(Problem::new(
                 ProblemType::UpstreamTimeout,
                 "no answer in 30s",
             )),
@@ -460,7 +460,7 @@ async fn sweep_removes_old_jobs_and_results_and_keeps_fresh_ones(env: Env) {
     a.claim(&old.id).await.unwrap();
     let old_result = result(&old.id, &env);
     put(old_result.location.clone()).await;
-    a.finish(&old.id, Outcome::Succeeded(old_result.clone()))
+    a.finish(&old.id, JobEnd::Succeeded(old_result.clone()))
         .await
         .unwrap();
     // A result whose job record never heard of it (its worker died after storing it).
@@ -472,7 +472,7 @@ async fn sweep_removes_old_jobs_and_results_and_keeps_fresh_ones(env: Env) {
     a.claim(&fresh.id).await.unwrap();
     let fresh_result = result(&fresh.id, &env);
     put(fresh_result.location.clone()).await;
-    a.finish(&fresh.id, Outcome::Succeeded(fresh_result.clone()))
+    a.finish(&fresh.id, JobEnd::Succeeded(fresh_result.clone()))
         .await
         .unwrap();
 
@@ -661,7 +661,7 @@ async fn full_record() -> sluice::jobs::Job {
     )
     .await
     .unwrap();
-    a.finish(&job.id, Outcome::Succeeded(result(&job.id, &env)))
+    a.finish(&job.id, JobEnd::Succeeded(result(&job.id, &env)))
         .await
         .unwrap();
     a.record_callback_attempt(
@@ -783,7 +783,7 @@ async fn the_record_json_has_the_documented_field_names() {
     let failed = a
         .finish(
             &running.id,
-            Outcome::Failed(Problem::new(
+            JobEnd::Failed(Problem::new(
                 ProblemType::UpstreamTimeout,
                 "no answer in 30s",
             )),

@@ -14,7 +14,7 @@ use crate::rules::Rules;
 #[serde(deny_unknown_fields)]
 #[schemars(
     title = "sluice connector spec",
-    example = crate::schema::example_spec()
+    example = example_spec()
 )]
 pub struct ConnectorSpec {
     /// The connector's name, `[a-z0-9-]+`. The generated crate is `sluice-connector-<name>` and its
@@ -251,4 +251,21 @@ pub enum SideOutputContent {
     Original,
     /// The response as the caller receives it.
     Sanitized,
+}
+
+/// The example shown at the top of the connector schema.
+fn example_spec() -> serde_json::Value {
+    serde_json::json!({
+        "name": "github",
+        "description": "GitHub REST API: org members, repos, issues",
+        "target_host": "api.github.com",
+        "source_auth": { "kind": "bearer", "token_env": "GITHUB_TOKEN" },
+        "enable_async_processing": true,
+        "async_output_destination": "file://./var/github/async",
+        "async": { "location": "proxy", "retention": "24h" },
+        "side_outputs": [
+            { "content": "sanitized", "destination": "s3://acme-sluice/github/sanitized/" }
+        ],
+        "rules_file": "rules/github.yaml"
+    })
 }

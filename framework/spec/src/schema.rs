@@ -2,7 +2,7 @@
 //! for `cargo xtask schema`, which writes them to `specs/`.
 
 use schemars::generate::SchemaSettings;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::connector::ConnectorSpec;
 use crate::rules::Rules;
@@ -29,21 +29,4 @@ fn render(schema: schemars::Schema) -> String {
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
     text.push('\n');
     text
-}
-
-/// The example shown at the top of the connector schema.
-pub(crate) fn example_spec() -> Value {
-    json!({
-        "name": "github",
-        "description": "GitHub REST API: org members, repos, issues",
-        "target_host": "api.github.com",
-        "source_auth": { "kind": "bearer", "token_env": "GITHUB_TOKEN" },
-        "enable_async_processing": true,
-        "async_output_destination": "file://./var/github/async",
-        "async": { "location": "proxy", "retention": "24h" },
-        "side_outputs": [
-            { "content": "sanitized", "destination": "s3://acme-sluice/github/sanitized/" }
-        ],
-        "rules_file": "rules/github.yaml"
-    })
 }

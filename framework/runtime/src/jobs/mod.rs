@@ -17,12 +17,16 @@
 //!
 //! Files: `id` (ids and their parser), `record` (the record format), `clock`, `store` (create,
 //! read, change, cancel, finish, list), `lease` (claim, renew, recovery after a crash), `sweep`
-//! (retention). The HTTP routes, workers and callbacks that use this store live elsewhere.
+//! (retention), `run` (running jobs on this replica: the queue, workers, leases, recovery),
+//! `callback` (delivering their callbacks). The HTTP routes are the proxy's
+//! (`proxy/jobs_api.rs`).
 
+pub mod callback;
 mod clock;
 mod id;
 mod lease;
 mod record;
+pub(crate) mod run;
 mod store;
 mod sweep;
 
@@ -33,7 +37,8 @@ pub use record::{
     Callback, CallbackAttempt, CallbackMode, CallbackOutcome, Job, JobRequest, JobResult,
     JobStatus, Lease, Progress,
 };
-pub use store::{Created, JobPage, JobSettings, JobStore, NewJob, Outcome};
+pub use run::Jobs;
+pub use store::{Created, JobEnd, JobPage, JobSettings, JobStore, NewJob};
 pub use sweep::SweepReport;
 
 use jiff::Timestamp;

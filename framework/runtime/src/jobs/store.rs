@@ -94,7 +94,7 @@ impl Created {
 
 /// How a job ended, for [`JobStore::finish`].
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub enum JobEnd {
     /// The result is stored; the job becomes `succeeded`.
     Succeeded(JobResult),
     /// The job becomes `failed` with this problem.
@@ -297,10 +297,10 @@ impl JobStore {
     /// it over) is not overwritten: the answer is [`JobError::Ended`], and the worker should
     /// delete the result it stored. A job leased to another replica gives
     /// [`JobError::NotOwner`].
-    pub async fn finish(&self, id: &JobId, outcome: Outcome) -> Result<Job, JobError> {
+    pub async fn finish(&self, id: &JobId, outcome: JobEnd) -> Result<Job, JobError> {
         let (result, error, status) = match outcome {
-            Outcome::Succeeded(result) => (Some(result), None, JobStatus::Succeeded),
-            Outcome::Failed(problem) => (
+            JobEnd::Succeeded(result) => (Some(result), None, JobStatus::Succeeded),
+            JobEnd::Failed(problem) => (
                 None,
                 Some(serde_json::to_value(&problem).map_err(JobError::Encode)?),
                 JobStatus::Failed,

@@ -118,6 +118,7 @@
 
 mod ast;
 mod eval;
+mod java_number;
 mod parse;
 #[cfg(test)]
 mod tests;

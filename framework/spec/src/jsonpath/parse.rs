@@ -1156,7 +1156,7 @@ fn json_number(text: &str, value: f64) -> Value {
 /// which is what Jayway compares against when a number meets a string.
 pub(crate) fn big_decimal_text(text: &str, value: f64) -> String {
     if text.contains(['e', 'E']) {
-        return super::eval::java_number_text_f64(value);
+        return super::java_number::java_number_text_f64(value);
     }
     let (neg, body) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),

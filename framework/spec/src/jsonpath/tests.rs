@@ -1264,7 +1264,7 @@ fn filter_expr_matches_directly() {
 
 #[test]
 fn java_number_text_matches_big_decimal() {
-    use super::eval::java_number_text_f64 as t;
+    use super::java_number::java_number_text_f64 as t;
     assert_eq!(t(100.0), "100.0");
     assert_eq!(t(1.5), "1.5");
     assert_eq!(t(-2.25), "-2.25");

@@ -6,26 +6,26 @@ use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use object_store::path::Path;
 
+use super::{Body, Proxy, full_body, problem_response};
 use crate::connector::{Connector, Hooks};
 use crate::problem::{Problem, ProblemType};
-use crate::proxy::{Body, Proxy, full_body, problem_response};
 use crate::stores::Bucket;
 
 /// What readiness depends on.
-pub struct Readiness {
+pub(crate) struct Readiness {
     buckets: Vec<Bucket>,
 }
 
 impl Readiness {
     /// Readiness over these buckets.
-    pub fn new(buckets: Vec<Bucket>) -> Self {
+    pub(crate) fn new(buckets: Vec<Bucket>) -> Self {
         Self { buckets }
     }
 
     /// `Ok` when every bucket answers a listing of its top level; else the first that does
     /// not, and why. Only the top level: a recursive listing of a local directory walks every
     /// object in it (a day's side outputs can be hundreds of thousands of files).
-    pub async fn check(&self) -> Result<(), String> {
+    pub(crate) async fn check(&self) -> Result<(), String> {
         for bucket in &self.buckets {
             let prefix: Option<&Path> = if bucket.prefix.as_ref().is_empty() {
                 None

@@ -5,6 +5,9 @@
 //! sluice reads its own names first and psoxy's as a fallback, so a psoxy deployment's
 //! environment works unchanged.
 
+pub mod callbacks;
+pub mod credentials;
+
 use std::collections::HashMap;
 
 use crate::pseudonym::{ConfigError, EmailCanonicalization, EmailDomainHandling, Pseudonymizer};
@@ -347,7 +350,7 @@ pub struct ServeConfig {
     /// Pseudonymization.
     pub pseudonyms: PseudonymSettings,
     /// Upstream credentials, read from the environment or files the spec names.
-    pub source_credentials: crate::upstream::Credentials,
+    pub source_credentials: credentials::Credentials,
     /// Largest upstream body accepted, in bytes (`SLUICE_MAX_BODY_BYTES`, default 64 MiB).
     pub max_body_bytes: usize,
     /// Asynchronous processing, when enabled by the spec or `ASYNC_OUTPUT_DESTINATION`.
@@ -531,7 +534,7 @@ pub struct AsyncConfig {
     /// Largest request body an async job keeps (`SLUICE_JOB_MAX_BODY_BYTES`, default 256 KiB).
     pub max_job_body: usize,
     /// Callback delivery.
-    pub callbacks: crate::callback::CallbackSettings,
+    pub callbacks: callbacks::CallbackSettings,
     /// This process's replica id, written into job leases: `SLUICE_REPLICA_ID`, else the host
     /// name (`HOSTNAME` or /etc/hostname), the process id and a random suffix.
     pub replica: String,
@@ -615,7 +618,7 @@ impl AsyncConfig {
             poll_rate: u32::try_from(count("SLUICE_POLL_RATE", 10)?).unwrap_or(u32::MAX),
             sweep_interval: duration("SLUICE_SWEEP_INTERVAL", sweep_default)?,
             max_job_body: count("SLUICE_JOB_MAX_BODY_BYTES", 256 << 10)?,
-            callbacks: crate::callback::CallbackSettings::resolve(env)?,
+            callbacks: callbacks::CallbackSettings::resolve(env)?,
             replica: env.var("SLUICE_REPLICA_ID").unwrap_or_else(|| {
                 let host = env
                     .var("HOSTNAME")
@@ -820,7 +823,7 @@ impl ServeConfig {
         pseudonyms.check_keys_for(rules, &rules_source(spec))?;
         let mut warnings = Vec::new();
         let source_credentials =
-            crate::upstream::Credentials::resolve(&spec.source_auth, env, &mut warnings)?;
+            credentials::Credentials::resolve(&spec.source_auth, env, &mut warnings)?;
         if let CallerAuthConfig::Jwt(JwtConfig {
             jwks: Some(source), ..
         }) = &caller_auth

@@ -66,98 +66,15 @@ use hyper_util::rt::TokioExecutor;
 
 pub use deliver::Delivery;
 pub use guard::Refused;
-pub use sign::{
-    SecretError, VerifyError, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, WebhookSecret,
-    verify,
-};
+pub use sign::{VerifyError, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, verify};
 
-use crate::config::{ConfigProblem, Env};
+pub use crate::config::callbacks::{CallbackSettings, SecretError, WebhookSecret};
+
 use crate::problem::{Problem, ProblemType};
 use guard::{Guard, GuardedConnector};
 
 /// The longest base wait between two attempts (see the retry schedule above).
 const MAX_DELAY: Duration = Duration::from_secs(5 * 60);
-
-/// How callbacks are sent.
-#[derive(Debug, Clone)]
-pub struct CallbackSettings {
-    /// The signing secret (`SLUICE_WEBHOOK_SECRET`, `whsec_<base64>`); `None` sends unsigned.
-    pub secret: Option<WebhookSecret>,
-    /// The wait before the first retry (`SLUICE_CALLBACK_BACKOFF`, default 5 s); later waits
-    /// double from it.
-    pub first_delay: Duration,
-    /// The most attempts per message, the first included (`SLUICE_CALLBACK_ATTEMPTS`, default 8,
-    /// at least 1).
-    pub max_attempts: u32,
-    /// Networks callbacks may reach although they are not public (`SLUICE_CALLBACK_ALLOW_NETWORKS`,
-    /// comma-separated CIDRs).
-    pub allow_networks: Vec<ipnet::IpNet>,
-    /// How long one attempt may take, connecting included (`SLUICE_CALLBACK_TIMEOUT`, default
-    /// 10 s).
-    pub timeout: Duration,
-}
-
-impl Default for CallbackSettings {
-    fn default() -> Self {
-        Self {
-            secret: None,
-            first_delay: Duration::from_secs(5),
-            max_attempts: 8,
-            allow_networks: Vec::new(),
-            timeout: Duration::from_secs(10),
-        }
-    }
-}
-
-impl CallbackSettings {
-    /// Reads `SLUICE_WEBHOOK_SECRET`, `SLUICE_CALLBACK_BACKOFF`, `SLUICE_CALLBACK_ATTEMPTS`,
-    /// `SLUICE_CALLBACK_ALLOW_NETWORKS` and `SLUICE_CALLBACK_TIMEOUT`; unset ones keep their
-    /// defaults. Errors name the variable and what it expects.
-    pub fn resolve(env: &impl Env) -> Result<Self, ConfigProblem> {
-        let defaults = Self::default();
-        let secret = env
-            .var("SLUICE_WEBHOOK_SECRET")
-            .map(|text| WebhookSecret::parse(&text))
-            .transpose()
-            .map_err(|e| ConfigProblem(e.to_string()))?;
-        let duration = |var: &str, default: Duration| match env.var(var) {
-            None => Ok(default),
-            Some(text) => sluice_spec::duration::SpecDuration::parse(&text)
-                .map(|d| d.get())
-                .map_err(|e| ConfigProblem(format!("{var}: {e}"))),
-        };
-        let first_delay = duration("SLUICE_CALLBACK_BACKOFF", defaults.first_delay)?;
-        let timeout = duration("SLUICE_CALLBACK_TIMEOUT", defaults.timeout)?;
-        let max_attempts = match env.var("SLUICE_CALLBACK_ATTEMPTS") {
-            None => defaults.max_attempts,
-            Some(text) => text
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| {
-                    ConfigProblem(format!(
-                        "SLUICE_CALLBACK_ATTEMPTS={text}: expected a whole number of attempts, 1 \
-                         or more (the default is {})",
-                        defaults.max_attempts
-                    ))
-                })?,
-        };
-        let allow_networks = env
-            .var(guard::ALLOW_VARIABLE)
-            .map(|text| guard::parse_allow_networks(&text))
-            .transpose()
-            .map_err(ConfigProblem)?
-            .unwrap_or_default();
-        Ok(Self {
-            secret,
-            first_delay,
-            max_attempts,
-            allow_networks,
-            timeout,
-        })
-    }
-}
 
 /// The callback sender: a pooled HTTP(S) client over the SSRF-guarded connector. Build one at
 /// start-up and share it.

@@ -24,8 +24,7 @@ use tower_service::Service;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
 
-/// The variable that allowlists networks; named in every refusal.
-pub(super) const ALLOW_VARIABLE: &str = "SLUICE_CALLBACK_ALLOW_NETWORKS";
+use crate::config::callbacks::ALLOW_VARIABLE;
 
 /// A network callbacks are refused to, and what it is.
 struct Blocked {
@@ -353,29 +352,10 @@ pub(super) fn find_refused<'a>(
     None
 }
 
-/// Parses `SLUICE_CALLBACK_ALLOW_NETWORKS`: comma-separated CIDRs; a bare address stands for
-/// itself alone.
-pub(super) fn parse_allow_networks(text: &str) -> Result<Vec<IpNet>, String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .map(|entry| {
-            entry
-                .parse::<IpNet>()
-                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| {
-                    format!(
-                        "{ALLOW_VARIABLE}: `{entry}` is not a network; expected comma-separated \
-                         CIDRs like 10.20.0.0/16,fd00:1::/64 (a bare address means just itself)"
-                    )
-                })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::callbacks::parse_allow_networks;
 
     fn refusal(guard: &Guard, addr: &str) -> Option<String> {
         guard

@@ -21,36 +21,41 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
+use bytes::Bytes;
 use futures::{StreamExt as _, TryStreamExt as _};
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, StreamBody};
 use object_store::{ObjectStoreExt as _, PutPayload};
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
 use sluice_spec::connector::ResultLocation;
 
 use crate::auth::Caller;
-use crate::connector::{Connector, Hooks};
+use crate::connector::{CallerResponse, Connector, Hooks};
+use crate::jobs::run::{
+    self, Finished, JobHost, Jobs, QueueRefusal, QueueSlot, Start, echo_key, location_key,
+    read_object,
+};
 use crate::jobs::{Callback, Created, Job, JobId, JobRequest, JobStatus, NewJob};
+use crate::metrics::Metrics;
 use crate::origin::PeerAddr;
 use crate::prefer::AsyncPreference;
 use crate::problem::{CONTENT_TYPE as PROBLEM_JSON, Problem, ProblemType};
-use crate::proxy::{Admitted, Body, Proxy, full_body, problem_response};
-use crate::worker::{Jobs, QueueRefusal, Start, location_key, read_object};
+
+use super::{Admitted, Body, Proxy, full_body, problem_response};
 
 /// The header carrying a caller's idempotency key.
-pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+pub(crate) const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// How long a caller is asked to wait between polls of a job that is not done.
 const POLL_AFTER_SECONDS: u64 = 1;
 /// Most jobs on one page of `GET /_sluice/jobs`.
 const MAX_PAGE: usize = 500;
 /// The header naming a job's status resource (Azure's long-running-operation convention).
-pub const OPERATION_LOCATION: &str = "operation-location";
+pub(crate) const OPERATION_LOCATION: &str = "operation-location";
 
 /// A job's status in the API's words (Azure's long-running-operation vocabulary; the stored
 /// record says `queued` where the API says `notStarted`).
-pub fn api_status(status: JobStatus) -> &'static str {
+pub(crate) fn api_status(status: JobStatus) -> &'static str {
     match status {
         JobStatus::Queued => "notStarted",
         JobStatus::Running => "running",
@@ -772,53 +777,84 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
     }
 }
 
-/// Deletes echo index entries older than the retention.
-pub(crate) async fn sweep_echo_index(jobs: &Jobs) -> Result<usize, object_store::Error> {
-    let prefix = jobs.results.key(&["echo"]);
-    let cutoff = jobs.store.now().checked_sub(
-        jiff::SignedDuration::try_from(jobs.config.retention).unwrap_or(jiff::SignedDuration::MAX),
-    );
-    let Ok(cutoff) = cutoff else { return Ok(0) };
-    let old: Vec<_> = jobs
-        .results
-        .store
-        .list(Some(&prefix))
-        .try_filter(|meta| {
-            let modified = jiff::Timestamp::from_millisecond(meta.last_modified.timestamp_millis());
-            std::future::ready(modified.is_ok_and(|m| m < cutoff))
-        })
-        .map_ok(|meta| meta.location)
-        .try_collect()
-        .await?;
-    let count = old.len();
-    for key in old {
-        match jobs.results.store.delete(&key).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(e),
-        }
+impl<C: Connector, H: Hooks> Proxy<C, H> {
+    /// Queues a job on this replica (see [`run::spawn_job`]).
+    pub(crate) fn spawn_job(
+        self: &Arc<Self>,
+        start: Start,
+        slot: QueueSlot,
+        done: Option<tokio::sync::oneshot::Sender<Finished>>,
+    ) {
+        run::spawn_job(self, start, slot, done);
     }
-    Ok(count)
+
+    /// Starts the periodic recovery scan and retention sweep; they run until the runtime stops.
+    pub fn start_background(self: &Arc<Self>) {
+        run::start_background(self);
+    }
 }
 
-/// `echo/{sha256(caller, method, path, query)}`: which job answers a repeat of a request.
-fn echo_key(
-    jobs: &Jobs,
-    caller: &Caller,
-    method: &Method,
-    path: &str,
-    query: Option<&str>,
-) -> object_store::path::Path {
-    let mut hasher = Sha256::new();
-    for part in [
-        caller.id.as_str(),
-        method.as_str(),
-        path,
-        query.unwrap_or_default(),
-    ] {
-        hasher.update(part.as_bytes());
-        hasher.update(b"\n");
+impl<C: Connector, H: Hooks> JobHost for Proxy<C, H> {
+    fn jobs(&self) -> Option<&Arc<Jobs>> {
+        self.jobs.as_ref()
     }
-    jobs.results.key(&["echo", &hex::encode(hasher.finalize())])
+
+    fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    fn total_timeout(&self) -> Duration {
+        self.total_timeout
+    }
+
+    fn callback_view(&self, job: &Job) -> Value {
+        self.job_view(job, None)
+    }
+
+    /// Runs a job's request: admitted again from its record (so any replica can run it), then
+    /// the same phases as a sync request.
+    async fn run_request(&self, job: &Job, request_id: &str) -> Result<CallerResponse, Problem> {
+        let method = Method::from_bytes(job.request.method.as_bytes()).map_err(|_| {
+            Problem::new(
+                ProblemType::Internal,
+                format!("the job's method `{}` is not valid", job.request.method),
+            )
+        })?;
+        let mut headers = HeaderMap::new();
+        for [name, value] in &job.request.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.append(name, value);
+            }
+        }
+        let caller = Caller {
+            id: job.caller.clone(),
+        };
+        self.keys_derived().await;
+        let mut matched = None;
+        let mut admitted = self.allow(
+            caller,
+            method,
+            &job.request.path,
+            job.request.query.as_deref(),
+            &headers,
+            &mut matched,
+        )?;
+        if let Some(body) = &job.request.body {
+            admitted.body = base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .map(Bytes::from)
+                .map_err(|e| {
+                    Problem::new(
+                        ProblemType::Internal,
+                        format!("the job's stored request body does not decode: {e}"),
+                    )
+                })?;
+        }
+        self.execute(admitted, request_id).await
+    }
 }
 
 fn original_url(path: &str, query: Option<&str>) -> String {

@@ -4,7 +4,10 @@
 //! the retention sweep. Job state itself lives only in the [`JobStore`]; this module keeps
 //! nothing about a job that another replica would need.
 //!
-//! A job's life here: [`Proxy::spawn_job`] takes a queue slot (the caller got 503 if there was
+//! The runner knows the proxy only as a [`JobHost`], the small trait the proxy implements to run
+//! a job's request through its own pipeline; it never names the proxy's modules.
+//!
+//! A job's life here: [`spawn_job`] takes a queue slot (the caller got 503 if there was
 //! none, 429 if it already held its share of the queue) and waits for a worker slot; the worker claims the job (a conditional write, so of
 //! several replicas exactly one runs it), runs the request through the same pipeline as a sync
 //! request (upstream call, sanitizing, side outputs), stores the result, finishes the job, then
@@ -16,26 +19,27 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use bytes::Bytes;
 use futures::TryStreamExt as _;
 use governor::{DefaultKeyedRateLimiter, Quota};
-use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
-use http::{HeaderMap, Method};
+use http::HeaderMap;
+use http::Method;
+use http::header::CONTENT_TYPE;
 use object_store::{ObjectStoreExt as _, PutPayload};
+use sha2::{Digest as _, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::Caller;
-use crate::callback::Callbacks;
-use crate::config::{AsyncConfig, ConfigProblem};
-use crate::connector::{CallerResponse, Connector, Hooks};
-use crate::jobs::{
-    CallbackMode, Claim, Job, JobError, JobId, JobResult, JobSettings, JobStatus, JobStore,
-    Outcome, Recovery, result_key,
+use super::callback::Callbacks;
+use super::{
+    CallbackMode, Claim, Job, JobEnd, JobError, JobId, JobResult, JobSettings, JobStatus, JobStore,
+    Recovery, result_key,
 };
+use crate::auth::Caller;
+use crate::config::{AsyncConfig, ConfigProblem};
+use crate::connector::CallerResponse;
+use crate::metrics::Metrics;
 use crate::problem::{Problem, ProblemType};
-use crate::proxy::Proxy;
 use crate::stores::Bucket;
 
 /// A job's sanitized answer. The body is shared, not copied, between the result object, the
@@ -130,7 +134,7 @@ impl Jobs {
     /// Where a job started on this thread should run: on a serving thread when this thread is
     /// not one and the server has them; `None` for the current runtime.
     fn runtime_for_job(&self) -> Option<tokio::runtime::Handle> {
-        if crate::server::shard::current() != 0 {
+        if crate::shard::current() != 0 {
             return None;
         }
         let runtimes = self.serving.get().filter(|r| !r.is_empty())?;
@@ -240,305 +244,332 @@ pub(crate) enum Start {
     Recover(JobId),
 }
 
-impl<C: Connector, H: Hooks> Proxy<C, H> {
-    /// Queues a job on this replica, holding `slot` until it ends; `done` hears how it ended.
-    pub(crate) fn spawn_job(
-        self: &Arc<Self>,
-        start: Start,
-        slot: QueueSlot,
-        done: Option<oneshot::Sender<Finished>>,
-    ) {
-        let Some(jobs) = self.jobs.clone() else {
-            return;
-        };
-        let proxy = self.clone();
-        proxy.metrics.jobs_in_queue.inc();
-        let queued_id = match &start {
-            Start::Fresh(id) | Start::Recover(id) => id.clone(),
-        };
-        lock(&jobs.queued).insert(queued_id.clone());
-        let runtime = jobs.runtime_for_job();
-        // A queued job is this small task waiting for a worker slot; the run itself (upstream
-        // call, sanitizing, storing) is a much larger future, boxed only once a worker starts
-        // it, so thousands of queued jobs cost little memory.
-        let task = async move {
-            let _slot = slot;
-            let worker = jobs.workers.clone().acquire_owned().await;
-            lock(&jobs.queued).remove(&queued_id);
-            if jobs.is_closing() {
-                tracing::info!(job = %queued_id, "shutting down: job left queued for any replica");
-            } else if let Ok(_worker) = worker {
-                Box::pin(proxy.clone().run_job(start, done)).await;
-            }
-            proxy.metrics.jobs_in_queue.dec();
-        };
-        match runtime {
-            Some(runtime) => drop(runtime.spawn(task)),
-            None => drop(tokio::spawn(task)),
-        }
-    }
+/// What the runner needs from whoever accepts jobs (the proxy, which implements it): the runner
+/// calls back through this trait, never into the proxy's own modules.
+pub(crate) trait JobHost: Send + Sync + 'static {
+    /// This replica's asynchronous processing, when enabled.
+    fn jobs(&self) -> Option<&Arc<Jobs>>;
+    /// The metrics the runner counts jobs in.
+    fn metrics(&self) -> &Metrics;
+    /// How long a job's request may take in all.
+    fn total_timeout(&self) -> Duration;
+    /// Runs a job's request through the same phases as a synchronous one.
+    fn run_request(
+        &self,
+        job: &Job,
+        request_id: &str,
+    ) -> impl Future<Output = Result<CallerResponse, Problem>> + Send;
+    /// The job as its status route shows it (a callback's body when the caller asked for the
+    /// job rather than the response).
+    fn callback_view(&self, job: &Job) -> serde_json::Value;
+}
 
-    async fn run_job(self: Arc<Self>, start: Start, done: Option<oneshot::Sender<Finished>>) {
-        let Some(jobs) = self.jobs.clone() else {
-            return;
-        };
-        let job = match start {
-            Start::Fresh(id) => match jobs.store.claim(&id).await {
-                Ok(Claim::Owned(job)) => job,
-                Ok(Claim::Held { owner, .. }) => {
-                    tracing::debug!(job = %id, owner, "job already taken by another worker");
-                    return;
-                }
-                Ok(Claim::Ended(_)) => return,
-                Err(e) => {
-                    tracing::warn!(job = %id, error = %e, "cannot claim a job");
-                    return;
-                }
-            },
-            Start::Recover(id) => match jobs.store.recover(&id).await {
-                Ok(Recovery::Claimed(job)) => {
-                    tracing::info!(job = %id, "re-running a job whose replica stopped");
-                    job
-                }
-                Ok(Recovery::Failed(job)) => {
-                    tracing::info!(job = %id, "failed a job whose replica stopped mid-request");
-                    self.after_end(&jobs, job, None).await;
-                    return;
-                }
-                Ok(Recovery::Skipped(_)) => return,
-                Err(e) => {
-                    tracing::warn!(job = %id, error = %e, "cannot recover a job");
-                    return;
-                }
-            },
-        };
-        let token = CancellationToken::new();
-        lock(&jobs.running).insert(job.id.clone(), token.clone());
-        let keeper = tokio::spawn(keep_lease(jobs.clone(), job.id.clone(), token.clone()));
-        let request_id = job.id.to_string();
-        let answer = tokio::select! {
-            biased;
-            () = token.cancelled() => None,
-            answer = tokio::time::timeout(self.total_timeout, self.run_request(&job, &request_id)) => {
-                Some(answer.unwrap_or_else(|_| Err(Problem::new(
-                    ProblemType::Timeout,
-                    format!("the job took longer than the proxy's limit of {:?}", self.total_timeout),
-                ))))
-            }
-        };
-        keeper.abort();
-        lock(&jobs.running).remove(&job.id);
-        let Some(answer) = answer else {
-            tracing::info!(job = %job.id, "job stopped: canceled, or taken over by another replica");
-            return;
-        };
-        let answer = answer.map(|r| {
-            Arc::new(JobAnswer {
-                status: r.status,
-                headers: r.headers,
-                body: Bytes::from(r.body),
-            })
-        });
-        let ended = self.record_outcome(&jobs, &job, &answer).await;
-        let body = answer.as_ref().ok().map(|r| r.body.clone());
-        if let Some(done) = done {
-            let _ = done.send(answer);
-        }
-        if let Some(job) = ended {
-            self.after_end(&jobs, job, body).await;
-        }
-    }
-
-    /// Runs a job's request: admitted again from its record (so any replica can run it), then
-    /// the same phases as a sync request.
-    async fn run_request(&self, job: &Job, request_id: &str) -> Result<CallerResponse, Problem> {
-        let method = Method::from_bytes(job.request.method.as_bytes()).map_err(|_| {
-            Problem::new(
-                ProblemType::Internal,
-                format!("the job's method `{}` is not valid", job.request.method),
-            )
-        })?;
-        let mut headers = HeaderMap::new();
-        for [name, value] in &job.request.headers {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                headers.append(name, value);
-            }
-        }
-        let caller = Caller {
-            id: job.caller.clone(),
-        };
-        self.keys_derived().await;
-        let mut matched = None;
-        let mut admitted = self.allow(
-            caller,
-            method,
-            &job.request.path,
-            job.request.query.as_deref(),
-            &headers,
-            &mut matched,
-        )?;
-        if let Some(body) = &job.request.body {
-            admitted.body = base64::engine::general_purpose::STANDARD
-                .decode(body)
-                .map(Bytes::from)
-                .map_err(|e| {
-                    Problem::new(
-                        ProblemType::Internal,
-                        format!("the job's stored request body does not decode: {e}"),
-                    )
-                })?;
-        }
-        self.execute(admitted, request_id).await
-    }
-
-    /// Stores the result and ends the job; the job as ended, or `None` if it ended otherwise
-    /// meanwhile (canceled) or the store failed.
-    async fn record_outcome(&self, jobs: &Jobs, job: &Job, answer: &Finished) -> Option<Job> {
-        let outcome = match answer {
-            Ok(response) if response.status.is_success() => {
-                match store_result(jobs, &job.id, response).await {
-                    Ok(result) => Outcome::Succeeded(result),
-                    Err(problem) => Outcome::Failed(problem),
-                }
-            }
-            Ok(response) => Outcome::Failed(upstream_error(&job.request.path, response)),
-            Err(problem) => Outcome::Failed(problem.clone().at(job.request.path.clone())),
-        };
-        let stored = match &outcome {
-            Outcome::Succeeded(result) => Some(result.location.clone()),
-            Outcome::Failed(_) => None,
-        };
-        match jobs.store.finish(&job.id, outcome).await {
-            Ok(job) => {
-                tracing::info!(job = %job.id, status = %job.status, "job ended");
-                self.metrics
-                    .jobs_finished
-                    .get_or_create(&crate::metrics::JobStatusLabels {
-                        status: job.status.to_string(),
-                    })
-                    .inc();
-                Some(job)
-            }
-            Err(e) => {
-                tracing::info!(job = %job.id, error = %e, "job result not recorded");
-                if let Some(location) = stored {
-                    let key = location_key(&jobs.results, &location);
-                    let _ = jobs.results.store.delete(&key).await;
-                }
-                None
-            }
-        }
-    }
-
-    /// After a job ended: its callback, if the caller asked for one.
-    async fn after_end(&self, jobs: &Arc<Jobs>, job: Job, body: Option<Bytes>) {
-        let Some(callback) = job.callback.clone() else {
-            return;
-        };
-        let (payload, content_type) = match (callback.mode, body) {
-            (CallbackMode::Response, Some(body)) if job.status == JobStatus::Succeeded => (
-                body,
-                job.result
-                    .as_ref()
-                    .map_or("application/json".to_owned(), |r| r.content_type.clone()),
-            ),
-            (CallbackMode::Response, _) if job.error.is_some() => (
-                Bytes::from(serde_json::to_vec(&job.error).unwrap_or_default()),
-                crate::problem::CONTENT_TYPE.to_owned(),
-            ),
-            _ => (
-                Bytes::from(serde_json::to_vec(&self.job_view(&job, None)).unwrap_or_default()),
-                "application/json".to_owned(),
-            ),
-        };
-        let Ok(url) = callback.url.parse::<http::Uri>() else {
-            return;
-        };
-        let jobs = jobs.clone();
-        let message_id = format!("msg_{}_{}", job.id, job.status);
-        tokio::spawn(async move {
-            let delivery = jobs
-                .callbacks
-                .deliver(
-                    &jobs.store,
-                    &job.id,
-                    &url,
-                    &message_id,
-                    payload,
-                    &content_type,
-                )
-                .await;
-            if let crate::callback::Delivery::Refused { reason } = &delivery {
-                tracing::warn!(job = %job.id, reason, "callback refused");
-            }
-        });
-    }
-
-    /// Starts the periodic recovery scan and retention sweep; they run until the runtime stops.
-    pub fn start_background(self: &Arc<Self>) {
-        let Some(jobs) = self.jobs.clone() else {
-            return;
-        };
-        let proxy = self.clone();
-        let lease = jobs.config.lease;
-        tokio::spawn(async move {
-            loop {
-                proxy.recovery_scan().await;
-                // Spread replicas' scans apart.
-                let jitter = lease.mul_f64(rand_fraction() * 0.2);
-                tokio::time::sleep(lease + jitter).await;
-            }
-        });
-        let sweeper = jobs.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(sweeper.config.sweep_interval).await;
-                match sweeper
-                    .store
-                    .sweep(sweeper.config.retention, &sweeper.results)
-                    .await
-                {
-                    Ok(report) => tracing::debug!(?report, "retention sweep"),
-                    Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
-                }
-                if let Err(e) = crate::job_routes::sweep_echo_index(&sweeper).await {
-                    tracing::warn!(error = %e, "echo index sweep failed");
-                }
-            }
-        });
-    }
-
-    /// Offers every job whose replica stopped (lease lapsed, or queued too long) to this
-    /// replica's workers, as far as the queue has room.
-    async fn recovery_scan(self: &Arc<Self>) {
-        let Some(jobs) = self.jobs.clone() else {
-            return;
-        };
+/// Queues a job on this replica, holding `slot` until it ends; `done` hears how it ended.
+pub(crate) fn spawn_job<P: JobHost>(
+    host: &Arc<P>,
+    start: Start,
+    slot: QueueSlot,
+    done: Option<oneshot::Sender<Finished>>,
+) {
+    let Some(jobs) = host.jobs().cloned() else {
+        return;
+    };
+    let host = host.clone();
+    host.metrics().jobs_in_queue.inc();
+    let queued_id = match &start {
+        Start::Fresh(id) | Start::Recover(id) => id.clone(),
+    };
+    lock(&jobs.queued).insert(queued_id.clone());
+    let runtime = jobs.runtime_for_job();
+    // A queued job is this small task waiting for a worker slot; the run itself (upstream
+    // call, sanitizing, storing) is a much larger future, boxed only once a worker starts
+    // it, so thousands of queued jobs cost little memory.
+    let task = async move {
+        let _slot = slot;
+        let worker = jobs.workers.clone().acquire_owned().await;
+        lock(&jobs.queued).remove(&queued_id);
         if jobs.is_closing() {
-            return;
+            tracing::info!(job = %queued_id, "shutting down: job left queued for any replica");
+        } else if let Ok(_worker) = worker {
+            Box::pin(run_job(host.clone(), start, done)).await;
         }
-        let found = match jobs.store.recoverable().await {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(error = %e, "recovery scan failed");
+        host.metrics().jobs_in_queue.dec();
+    };
+    match runtime {
+        Some(runtime) => drop(runtime.spawn(task)),
+        None => drop(tokio::spawn(task)),
+    }
+}
+
+async fn run_job<P: JobHost>(host: Arc<P>, start: Start, done: Option<oneshot::Sender<Finished>>) {
+    let Some(jobs) = host.jobs().cloned() else {
+        return;
+    };
+    let job = match start {
+        Start::Fresh(id) => match jobs.store.claim(&id).await {
+            Ok(Claim::Owned(job)) => job,
+            Ok(Claim::Held { owner, .. }) => {
+                tracing::debug!(job = %id, owner, "job already taken by another worker");
                 return;
             }
-        };
-        for job in found {
-            let mine =
-                lock(&jobs.queued).contains(&job.id) || lock(&jobs.running).contains_key(&job.id);
-            if mine {
-                continue;
+            Ok(Claim::Ended(_)) => return,
+            Err(e) => {
+                tracing::warn!(job = %id, error = %e, "cannot claim a job");
+                return;
             }
-            let Some(slot) = jobs.queue_slot() else {
-                break;
-            };
-            self.spawn_job(Start::Recover(job.id), slot, None);
+        },
+        Start::Recover(id) => match jobs.store.recover(&id).await {
+            Ok(Recovery::Claimed(job)) => {
+                tracing::info!(job = %id, "re-running a job whose replica stopped");
+                job
+            }
+            Ok(Recovery::Failed(job)) => {
+                tracing::info!(job = %id, "failed a job whose replica stopped mid-request");
+                after_end(&*host, &jobs, job, None).await;
+                return;
+            }
+            Ok(Recovery::Skipped(_)) => return,
+            Err(e) => {
+                tracing::warn!(job = %id, error = %e, "cannot recover a job");
+                return;
+            }
+        },
+    };
+    let token = CancellationToken::new();
+    lock(&jobs.running).insert(job.id.clone(), token.clone());
+    let keeper = tokio::spawn(keep_lease(jobs.clone(), job.id.clone(), token.clone()));
+    let request_id = job.id.to_string();
+    let answer = tokio::select! {
+        biased;
+        () = token.cancelled() => None,
+        answer = tokio::time::timeout(host.total_timeout(), host.run_request(&job, &request_id)) => {
+            Some(answer.unwrap_or_else(|_| Err(Problem::new(
+                ProblemType::Timeout,
+                format!("the job took longer than the proxy's limit of {:?}", host.total_timeout()),
+            ))))
+        }
+    };
+    keeper.abort();
+    lock(&jobs.running).remove(&job.id);
+    let Some(answer) = answer else {
+        tracing::info!(job = %job.id, "job stopped: canceled, or taken over by another replica");
+        return;
+    };
+    let answer = answer.map(|r| {
+        Arc::new(JobAnswer {
+            status: r.status,
+            headers: r.headers,
+            body: Bytes::from(r.body),
+        })
+    });
+    let ended = record_outcome(&*host, &jobs, &job, &answer).await;
+    let body = answer.as_ref().ok().map(|r| r.body.clone());
+    if let Some(done) = done {
+        let _ = done.send(answer);
+    }
+    if let Some(job) = ended {
+        after_end(&*host, &jobs, job, body).await;
+    }
+}
+
+/// Stores the result and ends the job; the job as ended, or `None` if it ended otherwise
+/// meanwhile (canceled) or the store failed.
+async fn record_outcome(
+    host: &impl JobHost,
+    jobs: &Jobs,
+    job: &Job,
+    answer: &Finished,
+) -> Option<Job> {
+    let outcome = match answer {
+        Ok(response) if response.status.is_success() => {
+            match store_result(jobs, &job.id, response).await {
+                Ok(result) => JobEnd::Succeeded(result),
+                Err(problem) => JobEnd::Failed(problem),
+            }
+        }
+        Ok(response) => JobEnd::Failed(upstream_error(&job.request.path, response)),
+        Err(problem) => JobEnd::Failed(problem.clone().at(job.request.path.clone())),
+    };
+    let stored = match &outcome {
+        JobEnd::Succeeded(result) => Some(result.location.clone()),
+        JobEnd::Failed(_) => None,
+    };
+    match jobs.store.finish(&job.id, outcome).await {
+        Ok(job) => {
+            tracing::info!(job = %job.id, status = %job.status, "job ended");
+            host.metrics()
+                .jobs_finished
+                .get_or_create(&crate::metrics::JobStatusLabels {
+                    status: job.status.to_string(),
+                })
+                .inc();
+            Some(job)
+        }
+        Err(e) => {
+            tracing::info!(job = %job.id, error = %e, "job result not recorded");
+            if let Some(location) = stored {
+                let key = location_key(&jobs.results, &location);
+                let _ = jobs.results.store.delete(&key).await;
+            }
+            None
         }
     }
+}
+
+/// After a job ended: its callback, if the caller asked for one.
+async fn after_end(host: &impl JobHost, jobs: &Arc<Jobs>, job: Job, body: Option<Bytes>) {
+    let Some(callback) = job.callback.clone() else {
+        return;
+    };
+    let (payload, content_type) = match (callback.mode, body) {
+        (CallbackMode::Response, Some(body)) if job.status == JobStatus::Succeeded => (
+            body,
+            job.result
+                .as_ref()
+                .map_or("application/json".to_owned(), |r| r.content_type.clone()),
+        ),
+        (CallbackMode::Response, _) if job.error.is_some() => (
+            Bytes::from(serde_json::to_vec(&job.error).unwrap_or_default()),
+            crate::problem::CONTENT_TYPE.to_owned(),
+        ),
+        _ => (
+            Bytes::from(serde_json::to_vec(&host.callback_view(&job)).unwrap_or_default()),
+            "application/json".to_owned(),
+        ),
+    };
+    let Ok(url) = callback.url.parse::<http::Uri>() else {
+        return;
+    };
+    let jobs = jobs.clone();
+    let message_id = format!("msg_{}_{}", job.id, job.status);
+    tokio::spawn(async move {
+        let delivery = jobs
+            .callbacks
+            .deliver(
+                &jobs.store,
+                &job.id,
+                &url,
+                &message_id,
+                payload,
+                &content_type,
+            )
+            .await;
+        if let super::callback::Delivery::Refused { reason } = &delivery {
+            tracing::warn!(job = %job.id, reason, "callback refused");
+        }
+    });
+}
+
+/// Starts the periodic recovery scan and retention sweep; they run until the runtime stops.
+pub(crate) fn start_background<P: JobHost>(host: &Arc<P>) {
+    let Some(jobs) = host.jobs().cloned() else {
+        return;
+    };
+    let host = host.clone();
+    let lease = jobs.config.lease;
+    tokio::spawn(async move {
+        loop {
+            recovery_scan(&host).await;
+            // Spread replicas' scans apart.
+            let jitter = lease.mul_f64(rand_fraction() * 0.2);
+            tokio::time::sleep(lease + jitter).await;
+        }
+    });
+    let sweeper = jobs.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(sweeper.config.sweep_interval).await;
+            match sweeper
+                .store
+                .sweep(sweeper.config.retention, &sweeper.results)
+                .await
+            {
+                Ok(report) => tracing::debug!(?report, "retention sweep"),
+                Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
+            }
+            if let Err(e) = sweep_echo_index(&sweeper).await {
+                tracing::warn!(error = %e, "echo index sweep failed");
+            }
+        }
+    });
+}
+
+/// Offers every job whose replica stopped (lease lapsed, or queued too long) to this
+/// replica's workers, as far as the queue has room.
+async fn recovery_scan<P: JobHost>(host: &Arc<P>) {
+    let Some(jobs) = host.jobs().cloned() else {
+        return;
+    };
+    if jobs.is_closing() {
+        return;
+    }
+    let found = match jobs.store.recoverable().await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, "recovery scan failed");
+            return;
+        }
+    };
+    for job in found {
+        let mine =
+            lock(&jobs.queued).contains(&job.id) || lock(&jobs.running).contains_key(&job.id);
+        if mine {
+            continue;
+        }
+        let Some(slot) = jobs.queue_slot() else {
+            break;
+        };
+        spawn_job(host, Start::Recover(job.id), slot, None);
+    }
+}
+
+/// Deletes echo index entries older than the retention.
+pub(crate) async fn sweep_echo_index(jobs: &Jobs) -> Result<usize, object_store::Error> {
+    let prefix = jobs.results.key(&["echo"]);
+    let cutoff = jobs.store.now().checked_sub(
+        jiff::SignedDuration::try_from(jobs.config.retention).unwrap_or(jiff::SignedDuration::MAX),
+    );
+    let Ok(cutoff) = cutoff else { return Ok(0) };
+    let old: Vec<_> = jobs
+        .results
+        .store
+        .list(Some(&prefix))
+        .try_filter(|meta| {
+            let modified = jiff::Timestamp::from_millisecond(meta.last_modified.timestamp_millis());
+            std::future::ready(modified.is_ok_and(|m| m < cutoff))
+        })
+        .map_ok(|meta| meta.location)
+        .try_collect()
+        .await?;
+    let count = old.len();
+    for key in old {
+        match jobs.results.store.delete(&key).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(count)
+}
+
+/// `echo/{sha256(caller, method, path, query)}`: which job answers a repeat of a request.
+pub(crate) fn echo_key(
+    jobs: &Jobs,
+    caller: &Caller,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+) -> object_store::path::Path {
+    let mut hasher = Sha256::new();
+    for part in [
+        caller.id.as_str(),
+        method.as_str(),
+        path,
+        query.unwrap_or_default(),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update(b"\n");
+    }
+    jobs.results.key(&["echo", &hex::encode(hasher.finalize())])
 }
 
 /// Renews the lease of a running job, and stops it (through `token`) when it is canceled or

@@ -4,6 +4,9 @@
 //! headers, each sanitized by [`crate::response_headers`]), side outputs. [`Hooks`] let a team
 //! act between phases. Every refusal or failure is an RFC 9457 problem with the request id.
 
+mod control;
+mod jobs_api;
+
 use std::io::Read as _;
 use std::sync::Arc;
 use std::time::Instant;
@@ -77,7 +80,7 @@ pub struct Proxy<C, H> {
     pub metrics: Metrics,
     pub(crate) total_timeout: std::time::Duration,
     max_body: usize,
-    ready: crate::ops::Readiness,
+    ready: control::Readiness,
     /// Callers' refused reversible tokens, to throttle those who keep sending them.
     token_failures: TokenFailures,
     /// The proxy's URL as callers reach it (links in `Link` headers are rewritten to it).
@@ -85,7 +88,7 @@ pub struct Proxy<C, H> {
     /// How the URL a caller used is found, for absolute job URLs.
     pub(crate) origins: crate::origin::Origins,
     /// Asynchronous processing, when enabled.
-    pub(crate) jobs: Option<Arc<crate::worker::Jobs>>,
+    pub(crate) jobs: Option<Arc<crate::jobs::Jobs>>,
     /// Upstream calls in flight per caller (synchronous requests).
     callers: crate::caller_limits::CallerLimits,
     /// Limits on callers' connections, applied by the server.
@@ -117,7 +120,7 @@ pub struct Parts<C, H> {
     /// Proxies whose `X-Forwarded-Proto`/`-Host` are believed (see [`crate::origin`]).
     pub trust_forwarded: Vec<ipnet::IpNet>,
     /// Asynchronous processing, when enabled.
-    pub jobs: Option<crate::worker::Jobs>,
+    pub jobs: Option<crate::jobs::Jobs>,
     /// Upstream calls one caller may have in flight at once (synchronous requests).
     pub caller_concurrency: usize,
     /// Limits on callers' connections, applied by the server.
@@ -131,7 +134,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         if let Some(jobs) = &parts.jobs {
             buckets.push(jobs.results.clone());
         }
-        let ready = crate::ops::Readiness::new(buckets);
+        let ready = control::Readiness::new(buckets);
         let endpoints = parts.connector.rules().endpoints.len();
         let metrics =
             Metrics::with_endpoints((0..endpoints).map(|e| endpoint_label_of(&parts.connector, e)));
@@ -233,7 +236,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             if route == "jobs" || route.starts_with("jobs/") {
                 return self.job_route(route, request, request_id).await;
             }
-            return crate::ops::answer(self, route, &request, request_id).await;
+            return control::answer(self, route, &request, request_id).await;
         }
         let mut response = match self.proxied(request, request_id, endpoint).await {
             Ok(response) => response,
@@ -264,7 +267,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             Some(_) => AsyncPreference::from_headers(request.headers())?,
             None => AsyncPreference::default(),
         };
-        let idempotency_key = crate::job_routes::idempotency_key(request.headers())?;
+        let idempotency_key = jobs_api::idempotency_key(request.headers())?;
         let origin = match &self.jobs {
             Some(_) => self.origin_of(&request),
             None => None,
@@ -601,7 +604,7 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
     }
 
     /// Readiness of the stores and configuration.
-    pub(crate) fn readiness(&self) -> &crate::ops::Readiness {
+    pub(crate) fn readiness(&self) -> &control::Readiness {
         &self.ready
     }
 

@@ -7,9 +7,11 @@
 //! list of such signatures, so a receiver can accept old and new keys during a rotation.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, STANDARD_PAD_INDIFFERENT};
+use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::Sha256;
+
+use crate::config::callbacks::WebhookSecret;
 
 /// The header holding the message id, the same on every retry of one message.
 pub const WEBHOOK_ID: &str = "webhook-id";
@@ -18,64 +20,9 @@ pub const WEBHOOK_TIMESTAMP: &str = "webhook-timestamp";
 /// The header holding the space-separated `v1,<base64>` signatures.
 pub const WEBHOOK_SIGNATURE: &str = "webhook-signature";
 
-/// The prefix Standard Webhooks puts before a symmetric secret.
-const PREFIX: &str = "whsec_";
-/// The spec asks for at least 24 random bytes and allows at most 64.
-const MIN_KEY: usize = 24;
-const MAX_KEY: usize = 64;
-
 type HmacSha256 = Hmac<Sha256>;
 
-/// A symmetric signing secret. Its `Debug` form never shows the key.
-#[derive(Clone, PartialEq, Eq)]
-pub struct WebhookSecret {
-    key: Vec<u8>,
-}
-
-impl std::fmt::Debug for WebhookSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "WebhookSecret(<{} bytes, redacted>)", self.key.len())
-    }
-}
-
-/// Why `SLUICE_WEBHOOK_SECRET` cannot be used. The message never repeats the secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "SLUICE_WEBHOOK_SECRET {problem}; expected `whsec_` followed by the base64 of a random key of \
-     {MIN_KEY} to {MAX_KEY} bytes (Standard Webhooks), like whsec_ and the output of \
-     `openssl rand -base64 32`"
-)]
-pub struct SecretError {
-    problem: String,
-}
-
 impl WebhookSecret {
-    /// Parses `whsec_<base64>`; the key is the decoded part.
-    pub fn parse(text: &str) -> Result<Self, SecretError> {
-        let fail = |problem: String| SecretError { problem };
-        let encoded = text
-            .trim()
-            .strip_prefix(PREFIX)
-            .ok_or_else(|| fail("does not start with `whsec_`".into()))?;
-        let key = STANDARD_PAD_INDIFFERENT
-            .decode(encoded)
-            .map_err(|e| fail(format!("is not base64 after `whsec_` ({e})")))?;
-        if !(MIN_KEY..=MAX_KEY).contains(&key.len()) {
-            return Err(fail(format!("holds a key of {} bytes", key.len())));
-        }
-        Ok(Self { key })
-    }
-
-    /// The secret for a raw `key` (tests and tools that generate keys).
-    pub fn from_key(key: impl Into<Vec<u8>>) -> Self {
-        Self { key: key.into() }
-    }
-
-    /// The secret in its `whsec_` form, to hand to a receiver.
-    pub fn to_whsec(&self) -> String {
-        format!("{PREFIX}{}", STANDARD.encode(&self.key))
-    }
-
     /// The `webhook-signature` value (`v1,<base64>`) of `body` sent as message `id` at
     /// `timestamp` (Unix seconds).
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
@@ -87,7 +34,8 @@ impl WebhookSecret {
     }
 
     fn mac(&self, id: &str, timestamp: &str, body: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        let mut mac =
+            HmacSha256::new_from_slice(self.key()).expect("HMAC takes keys of any length");
         mac.update(id.as_bytes());
         mac.update(b".");
         mac.update(timestamp.as_bytes());
