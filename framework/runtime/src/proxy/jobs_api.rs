@@ -706,9 +706,11 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             }
             _ => absolute(origin, &format!("/_sluice/jobs/{}/result", job.id)),
         };
+        // Written once, used for `result.location` and `resourceLocation`.
+        let location = job.result.as_ref().map(|_| result_location());
         let result = job.result.as_ref().map(|r| {
             json!({
-                "location": result_location(),
+                "location": location,
                 "size": r.size,
                 "content_type": r.content_type,
                 "upstream_status": r.upstream_status,
@@ -752,7 +754,8 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
         if job.status == JobStatus::Succeeded
             && let Some(map) = view.as_object_mut()
         {
-            map.insert("resourceLocation".into(), result_location().into());
+            let location = location.unwrap_or_else(result_location);
+            map.insert("resourceLocation".into(), location.into());
         }
         view
     }

@@ -268,9 +268,14 @@ impl<C: Connector, H: Hooks> Proxy<C, H> {
             None => AsyncPreference::default(),
         };
         let idempotency_key = jobs_api::idempotency_key(request.headers())?;
+        // Only an async request or an echo answer writes URLs: no per-request allocation else.
         let origin = match &self.jobs {
-            Some(_) => self.origin_of(&request),
-            None => None,
+            Some(jobs)
+                if preference.respond_async || jobs.config.location == ResultLocation::Echo =>
+            {
+                self.origin_of(&request)
+            }
+            _ => None,
         };
         let conditional = Conditional::from_request(request.method(), request.headers());
         let admitted = self.admit(request, endpoint).await?;
