@@ -11,6 +11,9 @@ use http::HeaderMap;
 use http::uri::Authority;
 use ipnet::IpNet;
 
+/// The longest `Host` (or trusted `X-Forwarded-Host`) used for URLs.
+const MAX_HOST: usize = 300;
+
 /// The address of the peer that sent a request, put in the request's extensions by the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerAddr(pub SocketAddr);
@@ -62,6 +65,11 @@ impl Origins {
 /// query or spaces that would let a crafted `Host` turn a redirect into something else.
 fn host_only(text: &str) -> Option<&str> {
     let text = text.trim();
+    // A DNS name is at most 253 characters; with a port, an IPv6 literal or both, 300 is ample.
+    // Longer, it is not a host, and it would be copied into every URL and job record.
+    if text.len() > MAX_HOST {
+        return None;
+    }
     let authority: Authority = text.parse().ok()?;
     let plain = !text.contains('@') && !authority.host().is_empty();
     plain.then_some(text)
@@ -160,6 +168,10 @@ mod tests {
             assert_eq!(origins.of(&headers(&[("host", bad)]), None), None, "{bad}");
         }
         assert_eq!(origins.of(&HeaderMap::new(), None), None);
+        let long = format!("{}.example", "a".repeat(MAX_HOST));
+        assert_eq!(origins.of(&headers(&[("host", &long)]), None), None);
+        let longest = format!("{}:8080", "a".repeat(MAX_HOST - 5));
+        assert!(origins.of(&headers(&[("host", &longest)]), None).is_some());
         let trusting = Origins::new(None, parse_trusted("10.0.0.7").unwrap());
         let h = headers(&[("host", "backend"), ("x-forwarded-host", "x@evil")]);
         assert_eq!(trusting.of(&h, Some(PROXY)), None);
